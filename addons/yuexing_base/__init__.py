@@ -1,0 +1,5 @@
+"""月星防水 base: company set-up, roles, regions, customers and the shared
+toolkit. Classes are registered in tryton.cfg (Tryton 8.0)."""
+
+# The JSON endpoints register on trytond.wsgi.app when the module is loaded.
+from . import routes  # noqa: E402,F401

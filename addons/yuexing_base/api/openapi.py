@@ -1,0 +1,193 @@
+"""The OpenAPI 3.1 document, generated from the endpoint registry.
+
+Served at ``/<database>/api/v1/openapi.json``; the mini-program and portal
+teams build against it, and the tests check that it lists every endpoint
+and that every answer matches what it documents.
+"""
+from . import schema
+from .endpoint import PUBLIC, REGISTRY, endpoint
+
+OPENAPI_VERSION = '3.1.0'
+API_VERSION = '1.0.0'
+
+STATUS_TEXT = {
+    200: "成功",
+    201: "已创建",
+    204: "成功，无内容",
+    400: "请求格式不正确",
+    401: "未登录、令牌无效或已过期",
+    403: "无权访问",
+    404: "资源不存在",
+    409: "冲突（并发修改或重复请求）",
+    413: "请求内容过大",
+    415: "请求格式不受支持",
+    422: "字段校验失败（fields 列出每个字段的错误）",
+    429: "请求过于频繁（见 Retry-After）",
+    500: "服务器内部错误",
+    503: "系统繁忙，请稍后重试",
+    }
+
+ERROR_SCHEMA = {
+    'type': 'object',
+    'required': ['error'],
+    'additionalProperties': False,
+    'properties': {
+        'error': {
+            'type': 'object',
+            'required': ['code', 'message', 'fields'],
+            'additionalProperties': False,
+            'properties': {
+                'code': {'type': 'string', 'title': "错误代码",
+                    'examples': ['validation_error']},
+                'message': {'type': 'string', 'title': "错误说明（中文）"},
+                'fields': {
+                    'type': 'object', 'title': "字段错误",
+                    'additionalProperties': {'type': 'string'},
+                    },
+                },
+            },
+        },
+    }
+
+ROLE_TEXT = {
+    'customer': "C端居民（微信小程序）",
+    'technician': "师傅端",
+    'portal': "B端客户门户",
+    'staff': "内部员工",
+    }
+
+
+def _parameter_schema(converter):
+    if converter == 'int':
+        return {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1}
+    return {'type': 'string'}
+
+
+def operation(ep):
+    op = {
+        'operationId': ep.operation_id,
+        'summary': ep.summary,
+        'tags': list(ep.tags) or ['其他'],
+        'x-yuexing-rate-limit': ep.rate_limit,
+        }
+    description = (ep.description or '').strip()
+    if ep.public:
+        op['security'] = []
+        access = "公开接口（无需令牌）"
+    else:
+        op['security'] = [{'bearerAuth': []}]
+        access = "角色：" + "、".join(ROLE_TEXT[r] for r in ep.auth)
+        op['x-yuexing-roles'] = list(ep.auth)
+        if ep.groups:
+            op['x-yuexing-groups'] = list(ep.groups)
+    op['description'] = '\n\n'.join(filter(None, [description, access]))
+
+    parameters = []
+    for name, converter in ep.path_params:
+        parameters.append({
+                'name': name, 'in': 'path', 'required': True,
+                'schema': _parameter_schema(converter),
+                })
+    if ep.query is not None:
+        for name, fdef in ep.query.fields.items():
+            parameters.append({
+                    'name': name, 'in': 'query',
+                    'required': bool(fdef.required),
+                    'schema': fdef.json_schema(),
+                    })
+    if ep.idempotent:
+        parameters.append({
+                'name': 'Idempotency-Key', 'in': 'header', 'required': False,
+                'description': (
+                    "同一键 + 同一请求体重放时返回首次的结果，不会重复创建；"
+                    "同一键 + 不同请求体返回 422。8–128 个可见 ASCII 字符，"
+                    "建议使用 UUID。"),
+                'schema': {'type': 'string', 'minLength': 8,
+                    'maxLength': 128, 'pattern': r'^[\x21-\x7e]+$'},
+                })
+    if parameters:
+        op['parameters'] = parameters
+
+    if ep.body is not None:
+        body_schema = ep.body.json_schema()
+        if ep.multipart:
+            content = {'multipart/form-data': {'schema': body_schema}}
+            for fdef in ep.body.fields.values():
+                if isinstance(fdef, schema.File):
+                    body_schema['properties'][_name_of(ep.body, fdef)][
+                        'format'] = 'binary'
+        else:
+            content = {'application/json': {'schema': body_schema}}
+        op['requestBody'] = {
+            'required': bool(body_schema.get('required')),
+            'content': content,
+            }
+
+    responses = {}
+    for status in ep.statuses():
+        text = STATUS_TEXT.get(status, str(status))
+        if status == ep.status:
+            if status == 204 or ep.response is None:
+                responses[str(status)] = {'description': text}
+            else:
+                responses[str(status)] = {
+                    'description': text,
+                    'content': {'application/json': {
+                            'schema': ep.response.json_schema()}},
+                    }
+        else:
+            body = {'$ref': '#/components/schemas/Error'}
+            if status in ep.responses:
+                body = {'anyOf': [ep.responses[status].json_schema(), body]}
+            responses[str(status)] = {
+                'description': text,
+                'content': {'application/json': {'schema': body}},
+                }
+    op['responses'] = responses
+    return op
+
+
+def _name_of(obj, fdef):
+    for name, value in obj.fields.items():
+        if value is fdef:
+            return name
+
+
+def build(database_name, endpoints=None):
+    "The OpenAPI document of the given endpoints (default: all)."
+    paths = {}
+    for ep in (endpoints or REGISTRY.values()):
+        paths.setdefault(ep.openapi_path, {})[ep.method.lower()] = (
+            operation(ep))
+    return {
+        'openapi': OPENAPI_VERSION,
+        'info': {
+            'title': "月星防水业务平台 API",
+            'version': API_VERSION,
+            'description': (
+                "C端（居民微信小程序）、师傅端、B端门户的 JSON 接口。"
+                "除登录类接口外均需 `Authorization: Bearer <令牌>`。"
+                "错误统一为 `{\"error\": {\"code\", \"message\", "
+                "\"fields\"}}`，message 为中文。"),
+            },
+        'servers': [{'url': f'/{database_name}/api/v1'}],
+        'paths': dict(sorted(paths.items())),
+        'components': {
+            'schemas': {'Error': ERROR_SCHEMA},
+            'securitySchemes': {
+                'bearerAuth': {
+                    'type': 'http', 'scheme': 'bearer',
+                    'description': "登录接口返回的 access_token",
+                    },
+                },
+            },
+        }
+
+
+@endpoint('GET', '/openapi.json', auth=PUBLIC, tags=['文档'],
+    summary="OpenAPI 3.1 接口文档",
+    response=schema.Object({}, additional=True, label="OpenAPI 文档"))
+def openapi_document(call):
+    "本文档：由接口注册表生成，列出全部接口、参数、请求体与响应。"
+    return build(call.request.view_args['database_name'],
+        [ep for ep in REGISTRY.values() if ep.available(call.pool)])

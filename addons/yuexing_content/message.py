@@ -1,0 +1,17 @@
+"""Content events of the message centre."""
+from trytond.pool import PoolMeta
+
+EVENTS = [
+    ('feedback_replied', "Feedback Replied"),
+    ]
+
+
+class Template(metaclass=PoolMeta):
+    __name__ = 'yuexing.message.template'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        known = {code for code, _ in cls.event.selection}
+        cls.event.selection.extend(
+            e for e in EVENTS if e[0] not in known)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Entrypoint of the application containers (and of CI's entrypoint test).
+#   entrypoint.sh init     create or upgrade the database, company set-up
+#   entrypoint.sh server   serve the WSGI app with gunicorn (>= 2 workers)
+#   entrypoint.sh worker   run the task queue (ir.queue)
+#   entrypoint.sh cron     run the scheduled jobs
+# Configuration comes from the environment only: TRYTOND_DATABASE__URI
+# (postgresql://user:password@host:5432/), YUEXING_DATABASE, WEB_WORKERS...
+set -euo pipefail
+
+ROOT=${YUEXING_ROOT:-/app}
+PYTHON=${YUEXING_PYTHON:-python}
+BIN=$(dirname "$(command -v "$PYTHON")")
+DB=${YUEXING_DATABASE:-yuexing}
+export TRYTOND_CONFIG=${TRYTOND_CONFIG:-$ROOT/config/trytond.conf}
+export TRYTOND_DATABASE_NAMES=$DB
+export YUEXING_DATABASE=$DB
+: "${TRYTOND_DATABASE__URI:?TRYTOND_DATABASE__URI must be set}"
+
+wait_for_database() {
+    for _ in $(seq 1 60); do
+        if "$PYTHON" - <<'PY'
+import os, sys
+import psycopg
+try:
+    psycopg.connect(os.environ['TRYTOND_DATABASE__URI'] + 'postgres',
+        connect_timeout=2).close()
+except Exception:
+    sys.exit(1)
+PY
+        then return 0; fi
+        sleep 2
+    done
+    echo "database not reachable" >&2
+    exit 1
+}
+
+role=${1:-server}
+shift || true
+case "$role" in
+    init)
+        wait_for_database
+        demo=()
+        [ "${YUEXING_DEMO:-0}" = 1 ] && demo=(--demo)
+        exec "$PYTHON" "$ROOT/scripts/manage.py" initdb -d "$DB" "${demo[@]}" "$@"
+        ;;
+    server)
+        wait_for_database
+        exec "$BIN/gunicorn" \
+            --workers "${WEB_WORKERS:-4}" \
+            --bind "${WEB_BIND:-0.0.0.0:8000}" \
+            --timeout "${WEB_TIMEOUT:-120}" \
+            --access-logfile - \
+            "$@" trytond.application:app
+        ;;
+    worker)
+        wait_for_database
+        exec "$BIN/trytond-worker" -d "$DB" "$@"
+        ;;
+    cron)
+        wait_for_database
+        exec "$BIN/trytond-cron" -d "$DB" "$@"
+        ;;
+    *)
+        exec "$role" "$@"
+        ;;
+esac

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `make test`: lint, every module's tests on SQLite, again on PostgreSQL when
+# reachable (mandatory under CI=true), then a browser smoke test of the web
+# client. Ends with one summary line; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+started=$(date +%s)
+results=()
+failed=0
+
+step() {  # step <name> <command...>
+    local name=$1; shift
+    local t0=$(date +%s)
+    printf '\n\033[1;34m==> %s\033[0m\n' "$name"
+    if "$@"; then
+        results+=("$name: PASS ($(( $(date +%s) - t0 ))s)")
+    else
+        results+=("$name: FAIL ($(( $(date +%s) - t0 ))s)")
+        failed=1
+    fi
+}
+
+scripts/bootstrap.sh --with-browser || { echo "SUMMARY: FAIL (bootstrap)"; exit 1; }
+PY=.venv/bin/python
+
+step "lint (ruff)" .venv/bin/ruff check .
+# The two database lanes are independent single-threaded processes: on a
+# machine with two cores or more they run side by side (their output is
+# shown lane by lane when both are done), which halves the wall time.
+lane() {  # lane <backend>: run one backend's tests into var/test-<backend>.log
+    local t0=$(date +%s)
+    $PY scripts/run_tests.py --backend "$1" >"var/test-$1.log" 2>&1
+    echo "$? $(( $(date +%s) - t0 ))" >"var/test-$1.status"
+}
+show_lane() {  # show_lane <name> <backend>: print the log, record the result
+    local status seconds
+    printf '\n\033[1;34m==> %s\033[0m\n' "$1"
+    cat "var/test-$2.log"
+    read -r status seconds <"var/test-$2.status" || status=1
+    if [ "$status" = 0 ]; then
+        results+=("$1: PASS (${seconds}s)")
+    else
+        results+=("$1: FAIL (${seconds:-?}s)")
+        failed=1
+    fi
+}
+mkdir -p var
+rm -f var/test-*.log var/test-*.status
+if $PY -c 'import sys; sys.path.insert(0, "scripts"); import run_tests; sys.exit(0 if run_tests.pg_reachable()[0] else 1)'; then
+    with_pg=1
+elif [ "${CI:-}" = "true" ]; then
+    with_pg=ci_fail
+else
+    with_pg=0
+fi
+lanes_t0=$(date +%s)
+lane sqlite &
+sqlite_pid=$!
+if [ $with_pg = 1 ]; then
+    if [ "$(nproc)" -ge 2 ]; then
+        lane postgresql &
+        pg_pid=$!
+    else
+        wait $sqlite_pid
+        lane postgresql
+    fi
+fi
+wait $sqlite_pid
+[ $with_pg = 1 ] && [ -n "${pg_pid:-}" ] && wait "$pg_pid"
+printf '(database lanes: %ss of wall time)\n' \
+    "$(( $(date +%s) - lanes_t0 ))"
+show_lane "tests on SQLite" sqlite
+if [ $with_pg = 1 ]; then
+    show_lane "tests on PostgreSQL" postgresql
+elif [ $with_pg = ci_fail ]; then
+    echo "PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true: failing."
+    results+=("tests on PostgreSQL: FAIL (unreachable under CI)")
+    failed=1
+else
+    echo "PostgreSQL not reachable: PostgreSQL lane skipped (mandatory in CI)."
+    results+=("tests on PostgreSQL: SKIPPED (unreachable)")
+fi
+
+browser_smoke() {
+    local dir port pid status
+    dir=$(mktemp -d)
+    port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    export TRYTOND_DATABASE__PATH=$dir TRYTOND_WEB__LISTEN=127.0.0.1:$port \
+        TRYTOND_WEB__ROOT=$ROOT/node_modules/tryton-sao \
+        TRYTOND_DATABASE_NAMES=yx_smoke YUEXING_STATE_DIR=$dir
+    unset TRYTOND_DATABASE__URI
+    $PY scripts/manage.py initdb -d yx_smoke --demo --customers 60 \
+        --enterprises 10 || return 1
+    .venv/bin/trytond -c config/trytond.conf >"$dir/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 60); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.5
+    done
+    rm -f tests/artifacts/smoke-*.png
+    node tests/browser/smoke.mjs "http://127.0.0.1:$port/" yx_smoke \
+        tests/artifacts
+    status=$?
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    [ $status = 0 ] || tail -20 "$dir/server.log"
+    rm -rf "$dir"
+    return $status
+}
+step "browser smoke (chromium)" browser_smoke
+
+printf '\n'
+for line in "${results[@]}"; do echo "  $line"; done
+elapsed=$(( $(date +%s) - started ))
+if [ $failed = 0 ]; then
+    echo "SUMMARY: PASS — all stages green in ${elapsed}s"
+else
+    echo "SUMMARY: FAIL — see the stages above (${elapsed}s)"
+fi
+exit $failed
