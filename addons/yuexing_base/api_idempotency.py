@@ -68,7 +68,8 @@ class Idempotency(ModelSQL, ModelView):
         with the same key waits on the unique index until this transaction
         ends (DatabaseIntegrityError if it committed)."""
         Configuration = Pool().get('yuexing.configuration')
-        hours = Configuration.settings()['api_idempotency_hours']
+        hours = Configuration.settings(
+            'api_idempotency_hours')['api_idempotency_hours']
         now = dt.datetime.now()
         table = cls.__table__()
         cursor = Transaction().connection.cursor()

@@ -118,7 +118,8 @@ class Token(ModelSQL, ModelView):
         """Create a token for user in role; returns the answer of the log-in
         endpoints (the secrets are only ever shown here)."""
         Configuration = Pool().get('yuexing.configuration')
-        settings = Configuration.settings()
+        settings = Configuration.settings(
+            'api_token_minutes', 'api_refresh_days')
         now = dt.datetime.now()
         access, refresh = new_secret('yxa_'), new_secret('yxr_')
         token, = cls.create([{

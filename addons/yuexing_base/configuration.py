@@ -211,20 +211,25 @@ class ApiConfiguration(metaclass=PoolMeta):
         return 1
 
     @classmethod
-    def settings(cls):
+    def settings(cls, *names):
         """The configuration as a plain dict, read without access checks
-        (API callers may not read the secrets themselves). A secret set in
-        the server configuration (or its TRYTOND_<SECTION>__<OPTION>
-        environment variable) wins over the database value."""
-        with without_check_access():
-            record = cls(1)
-            values = {name: getattr(record, name)
-                for name, field in cls._fields.items()
+        (API callers may not read the secrets themselves): the given field
+        names, or all of them (which costs a query per company-dependent
+        field: name them on hot paths). A secret set in the server
+        configuration (or its TRYTOND_<SECTION>__<OPTION> environment
+        variable) wins over the database value."""
+        if not names:
+            names = [name for name, field in cls._fields.items()
                 if not isinstance(field, (fields.Function, fields.One2Many,
                             fields.Many2Many))
                 and name not in {'id', 'create_uid', 'create_date',
-                    'write_uid', 'write_date', 'rec_name'}}
+                    'write_uid', 'write_date', 'rec_name'}]
+        with without_check_access():
+            record = cls(1)
+            values = {name: getattr(record, name) for name in names}
         for name, (section, option) in cls.SECRETS.items():
+            if name not in values:
+                continue
             value = config.get(section, option, default=None)
             if value:
                 values[name] = value
@@ -233,7 +238,8 @@ class ApiConfiguration(metaclass=PoolMeta):
     @classmethod
     def get_rate_limits(cls, kind):
         "{'ip': n, 'token': n, 'period': seconds} of a rate-limit class."
-        settings = cls.settings()
+        settings = cls.settings('rate_default_ip', 'rate_default_token',
+            'rate_auth_ip', 'rate_sms_ip', 'rate_upload_token')
         limits = {'ip': settings['rate_default_ip'],
             'token': settings['rate_default_token'], 'period': 60}
         if kind == 'auth':

@@ -6,6 +6,7 @@ incremental from the modification hooks of the records (queued)."""
 import datetime as dt
 import hashlib
 
+from trytond import backend
 from trytond.model import Model
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
@@ -40,7 +41,7 @@ class Sync(Model):
         "The NC codes of the records (created, state pending, when new)."
         Code = Pool().get('yuexing.nc.code')
         existing = {}
-        for sub in grouped_slice(records):
+        for sub in grouped_slice(records, backend.MAX_QUERY_PARAMS):
             for code in Code.search([
                         ('kind', '=', kind),
                         ('resource', 'in', [str(r) for r in sub])]):

@@ -16,6 +16,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from . import xchange
+from .mapping import EVENTS
 
 STATES = [
     ('pending', "Pending"),
@@ -41,8 +42,8 @@ class Voucher(Workflow, ModelSQL, ModelView):
     date = fields.Date("Date", required=True, readonly=True)
     period = fields.Many2One(
         'account.period', "Period", required=True, readonly=True)
-    event = fields.Selection(
-        'get_events', "Event", readonly=True)
+    # Static: the labels of a static selection are translated, a method's not.
+    event = fields.Selection(EVENTS, "Event", readonly=True)
     event_string = event.translated('event')
     description = fields.Char("Description", readonly=True)
     amount = fields.Numeric("Amount", digits=(16, 2), readonly=True)
@@ -87,11 +88,6 @@ class Voucher(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def get_events(cls):
-        from .mapping import EVENTS
-        return EVENTS
 
     @classmethod
     def default_state(cls):
@@ -422,12 +418,7 @@ class VoucherLog(ModelSQL, ModelView):
 
 class Move(metaclass=PoolMeta):
     __name__ = 'account.move'
-    nc_event = fields.Selection('get_nc_events', "NC Event", readonly=True)
-
-    @classmethod
-    def get_nc_events(cls):
-        from .mapping import EVENTS
-        return EVENTS
+    nc_event = fields.Selection(EVENTS, "NC Event", readonly=True)
 
     @classmethod
     def _get_origin(cls):

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.yuexing_base.xlsx import XlsxReport
@@ -147,7 +148,7 @@ class Line(metaclass=PoolMeta):
         by_employee = defaultdict(list)
         for line in lines:
             by_employee[line.employee.id].append(line)
-        for sub in grouped_slice(list(by_employee)):
+        for sub in grouped_slice(list(by_employee), backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             dates = [line.date for i in sub for line in by_employee[i]]
             existing = defaultdict(list)
@@ -403,7 +404,7 @@ class LeaveRequest(_Approval, ModelSQL, ModelView):
                         request=request.rec_name))
         active = [r for r in requests if r.state not in {
                 'rejected', 'cancelled'}]
-        for sub in grouped_slice(active):
+        for sub in grouped_slice(active, backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             others = cls.search([
                     ('employee', 'in', [r.employee.id for r in sub]),

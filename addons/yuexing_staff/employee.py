@@ -5,12 +5,14 @@ company (离职) with its hand-over check."""
 import re
 from collections import defaultdict
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base import phone as phone_tools
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -189,12 +191,28 @@ class Employee(metaclass=PoolMeta):
         today = Pool().get('ir.date').today()
         return 'left' if self.end_date and self.end_date <= today else 'active'
 
-    def get_mobile(self, name):
-        if self.phone:
-            return self.phone
-        for mechanism in self.party.contact_mechanisms:
-            if mechanism.type in {'mobile', 'phone'}:
-                return mechanism.value
+    @classmethod
+    def get_mobile(cls, employees, name):
+        """The employee's own phone, else the party's first mobile or phone
+        (in the party's order); read in one query for all employees."""
+        ContactMechanism = Pool().get('party.contact_mechanism')
+        mobiles = {e.id: e.phone for e in employees}
+        parties = defaultdict(list)
+        for employee in employees:
+            if not employee.phone:
+                parties[employee.party.id].append(employee.id)
+        first = {}
+        for sub in grouped_slice(list(parties), backend.MAX_QUERY_PARAMS):
+            for mechanism in ContactMechanism.search([
+                        ('party', 'in', list(sub)),
+                        ('type', 'in', ['mobile', 'phone']),
+                        ], order=[('party', 'ASC'), ('sequence', 'ASC'),
+                        ('id', 'ASC')]):
+                first.setdefault(mechanism.party.id, mechanism.value)
+        for party, ids in parties.items():
+            for employee in ids:
+                mobiles[employee] = first.get(party)
+        return mobiles
 
     def get_team_names(self, name):
         return '、'.join(t.name for t in self.teams)

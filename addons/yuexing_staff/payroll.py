@@ -10,6 +10,7 @@ import io
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -379,7 +380,8 @@ class Payslip(Workflow, ModelSQL, ModelView):
         else:
             employees = Employee.browse([e.id for e in employees])
         existing = set()
-        for sub in grouped_slice([e.id for e in employees]):
+        for sub in grouped_slice(
+                [e.id for e in employees], backend.MAX_QUERY_PARAMS):
             existing.update(p.employee.id for p in cls.search([
                         ('employee', 'in', list(sub)),
                         ('year', '=', year), ('month', '=', month),
@@ -406,7 +408,7 @@ class Payslip(Workflow, ModelSQL, ModelView):
         for payslip in payslips:
             by_month[payslip.year, payslip.month].append(payslip)
         for (year, month), group in sorted(by_month.items()):
-            for sub in grouped_slice(group):
+            for sub in grouped_slice(group, backend.MAX_QUERY_PARAMS):
                 cls._compute_month(list(sub), year, month)
 
     @classmethod
@@ -562,7 +564,7 @@ class Payslip(Workflow, ModelSQL, ModelView):
                         'yuexing_staff.msg_payslip_period_confirmed',
                         payslip=payslip.rec_name))
             keys[key] = payslip
-        for sub in grouped_slice(list(keys)):
+        for sub in grouped_slice(list(keys), backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             confirmed = cls.search([
                     ('employee', 'in', list({k[0] for k in sub})),
@@ -580,7 +582,7 @@ class Payslip(Workflow, ModelSQL, ModelView):
         for payslip in ordered:
             by_month[payslip.year, payslip.month].append(payslip)
         for (year, month), group in sorted(by_month.items()):
-            for sub in grouped_slice(group):
+            for sub in grouped_slice(group, backend.MAX_QUERY_PARAMS):
                 sub = list(sub)
                 cls._compute_month(sub, year, month)
                 # Later months of the batch count these as confirmed.

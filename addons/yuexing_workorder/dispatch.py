@@ -92,92 +92,127 @@ class Dispatch(ModelSQL, ModelView):
     # ---- recommendation ----------------------------------------------------
 
     @classmethod
+    def _technicians(cls, company, date, technicians=None):
+        "The technicians employed on date, limited to technicians if given."
+        Employee = Pool().get('company.employee')
+        domain = [
+            ('company', '=', company.id),
+            ('is_technician', '=', True),
+            ['OR', ('end_date', '=', None), ('end_date', '>', date)],
+            ]
+        if technicians is not None:
+            domain.append(('id', 'in', [t.id for t in technicians]))
+        return Employee.search(domain)
+
+    @classmethod
     def candidates(cls, order, date=None, technicians=None):
         """Rank the technicians for an order.
 
         Returns a list of dicts (technician, eligible, score, distance,
         open_orders, rating, reasons) with the eligible ones first, best
         score first. A few bulk queries whatever the number of technicians.
-        technicians limits the ranking to these (one technician's own
-        eligibility for the grab pool): each one's figures do not depend on
-        the others.
+        technicians limits the ranking to these: each one's figures do not
+        depend on the others.
         """
         pool = Pool()
         Employee = pool.get('company.employee')
         WorkOrder = pool.get('yuexing.work_order')
         Configuration = pool.get('yuexing.configuration')
-        Date = pool.get('ir.date')
-        date = date or Date.today()
+        date = date or pool.get('ir.date').today()
         capacity = Configuration(1).max_open_orders
-        domain = [
-            ('company', '=', order.company.id),
-            ('is_technician', '=', True),
-            ['OR', ('end_date', '=', None), ('end_date', '>', date)],
-            ]
-        if technicians is not None:
-            domain.append(('id', 'in', [t.id for t in technicians]))
-        technicians = Employee.search(domain)
-        skills = list(order.required_skills)
-        excluded = Employee.qualified(technicians, skills, date)
+        technicians = cls._technicians(order.company, date, technicians)
+        excluded = Employee.qualified(
+            technicians, order.required_skills, date)
         open_counts = WorkOrder.open_counts(technicians)
-        regions = {order.district, order.district.parent} \
-            if order.district else set()
-        result = []
-        for technician in technicians:
-            reasons, blockers = [], []
-            for kind, what in excluded.get(technician, []):
-                message = ('msg_reason_missing_skill' if kind == 'skill'
-                    else 'msg_reason_no_certificate')
-                blockers.append(gettext(
-                        'yuexing_workorder.' + message, name=what.rec_name))
-            if (regions and technician.service_regions
-                    and not regions & set(technician.service_regions)):
-                blockers.append(gettext(
-                        'yuexing_workorder.msg_reason_out_of_region'))
-            load = open_counts.get(technician.id, 0)
-            if load >= capacity:
-                blockers.append(gettext(
-                        'yuexing_workorder.msg_reason_full',
-                        count=load, capacity=capacity))
-            distance = distance_km(
-                technician.base_latitude, technician.base_longitude,
-                order.latitude, order.longitude)
-            rating = float(technician.rating) if technician.rating else 3.5
-            ranks = [technician.skill_rank(s) for s in skills]
-            skill_level = sum(ranks) / (4 * len(ranks)) if ranks else 0.5
-            score = (
-                WEIGHTS['distance'] * (max(0.0,
-                        1 - distance / DISTANCE_HORIZON_KM)
-                    if distance is not None else 0.3)
-                + WEIGHTS['workload'] * max(0.0, 1 - load / capacity)
-                + WEIGHTS['rating'] * rating / 5
-                + WEIGHTS['skill'] * skill_level)
-            if order.preferred_technician == technician:
-                score += WEIGHTS['preferred']
-                reasons.append(gettext(
-                        'yuexing_workorder.msg_reason_preferred'))
-            if distance is not None:
-                reasons.append(gettext(
-                        'yuexing_workorder.msg_reason_distance',
-                        km='%.1f' % distance))
-            reasons.append(gettext(
-                    'yuexing_workorder.msg_reason_load',
-                    count=load, capacity=capacity))
-            reasons.append(gettext(
-                    'yuexing_workorder.msg_reason_rating',
-                    rating='%.1f' % rating))
-            result.append({
-                    'technician': technician,
-                    'eligible': not blockers,
-                    'score': round(score, 1),
-                    'distance': (round(distance, 1)
-                        if distance is not None else None),
-                    'open_orders': load,
-                    'rating': rating,
-                    'reasons': '；'.join(blockers + reasons),
-                    })
+        result = [cls._candidate(order, technician,
+                excluded.get(technician, []),
+                open_counts.get(technician.id, 0), capacity)
+            for technician in technicians]
         result.sort(key=lambda c: (not c['eligible'], -c['score']))
         return result
+
+    @classmethod
+    def pool_candidates(cls, orders, technician, date=None):
+        """{order: the technician's candidate dict, or None when not
+        employed} for many orders (the grab pool seen from the 师傅端): the
+        technician's load is read once and the qualifications once per
+        distinct set of required skills, not once per order."""
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        WorkOrder = pool.get('yuexing.work_order')
+        Configuration = pool.get('yuexing.configuration')
+        date = date or pool.get('ir.date').today()
+        capacity = Configuration(1).max_open_orders
+        employed = cls._technicians(technician.company, date, [technician])
+        if not employed:
+            return dict.fromkeys(orders)
+        load = WorkOrder.open_counts(employed).get(technician.id, 0)
+        excluded_by_skills = {}
+        result = {}
+        for order in orders:
+            skills = frozenset(order.required_skills)
+            if skills not in excluded_by_skills:
+                excluded_by_skills[skills] = Employee.qualified(
+                    employed, skills, date).get(technician, [])
+            result[order] = cls._candidate(order, technician,
+                excluded_by_skills[skills], load, capacity)
+        return result
+
+    @classmethod
+    def _candidate(cls, order, technician, excluded, load, capacity):
+        "One technician's eligibility, score and reasons for one order."
+        reasons, blockers = [], []
+        for kind, what in excluded:
+            message = ('msg_reason_missing_skill' if kind == 'skill'
+                else 'msg_reason_no_certificate')
+            blockers.append(gettext(
+                    'yuexing_workorder.' + message, name=what.rec_name))
+        regions = ({order.district, order.district.parent}
+            if order.district else set())
+        if (regions and technician.service_regions
+                and not regions & set(technician.service_regions)):
+            blockers.append(gettext(
+                    'yuexing_workorder.msg_reason_out_of_region'))
+        if load >= capacity:
+            blockers.append(gettext(
+                    'yuexing_workorder.msg_reason_full',
+                    count=load, capacity=capacity))
+        distance = distance_km(
+            technician.base_latitude, technician.base_longitude,
+            order.latitude, order.longitude)
+        rating = float(technician.rating) if technician.rating else 3.5
+        ranks = [technician.skill_rank(s) for s in order.required_skills]
+        skill_level = sum(ranks) / (4 * len(ranks)) if ranks else 0.5
+        score = (
+            WEIGHTS['distance'] * (max(0.0,
+                    1 - distance / DISTANCE_HORIZON_KM)
+                if distance is not None else 0.3)
+            + WEIGHTS['workload'] * max(0.0, 1 - load / capacity)
+            + WEIGHTS['rating'] * rating / 5
+            + WEIGHTS['skill'] * skill_level)
+        if order.preferred_technician == technician:
+            score += WEIGHTS['preferred']
+            reasons.append(gettext('yuexing_workorder.msg_reason_preferred'))
+        if distance is not None:
+            reasons.append(gettext(
+                    'yuexing_workorder.msg_reason_distance',
+                    km='%.1f' % distance))
+        reasons.append(gettext(
+                'yuexing_workorder.msg_reason_load',
+                count=load, capacity=capacity))
+        reasons.append(gettext(
+                'yuexing_workorder.msg_reason_rating',
+                rating='%.1f' % rating))
+        return {
+            'technician': technician,
+            'eligible': not blockers,
+            'score': round(score, 1),
+            'distance': (round(distance, 1)
+                if distance is not None else None),
+            'open_orders': load,
+            'rating': rating,
+            'reasons': '；'.join(blockers + reasons),
+            }
 
     @classmethod
     def check_eligible(cls, order, technician):

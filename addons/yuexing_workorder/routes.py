@@ -155,9 +155,22 @@ SLOT = s.Object({
 # ---- serialisation --------------------------------------------------------
 
 
+class Labels(dict):
+    """Translated labels of selection fields, read once per request:
+    labels[record, 'state'] is the label of record.state."""
+
+    def __getitem__(self, key):
+        record, name = key
+        selection = self.get((record.__name__, name))
+        if selection is None:
+            selection = self[record.__name__, name] = dict(
+                record.fields_get([name])[name]['selection'])
+        value = getattr(record, name)
+        return selection.get(value, value)
+
+
 def _label(record, name):
-    selection = record.fields_get([name])[name]['selection']
-    return dict(selection).get(getattr(record, name), getattr(record, name))
+    return Labels()[record, name]
 
 
 def _float(value):
@@ -167,16 +180,25 @@ def _float(value):
 def technician_json(technician, full_phone=False):
     if not technician:
         return None
+    return technicians_json([technician], full_phone)[technician.id]
+
+
+def technicians_json(technicians, full_phone=False):
+    """{employee id: technician JSON}, read in one go without the caller's
+    access rights (a customer sees the name, rating and a masked phone)."""
+    Employee = Pool().get('company.employee')
+    result = {}
     with without_check_access():
-        technician = technician.__class__(technician.id)
-        mobile = technician.mobile
-        return {
-            'id': technician.id,
-            'name': technician.party.name,
-            'rating': technician.rating,
-            'phone': (mobile if full_phone else phone_tools.mask(mobile))
-            if mobile else None,
-            }
+        for technician in Employee.browse(list({t.id for t in technicians})):
+            mobile = technician.mobile
+            result[technician.id] = {
+                'id': technician.id,
+                'name': technician.party.name,
+                'rating': technician.rating,
+                'phone': (mobile if full_phone
+                    else phone_tools.mask(mobile)) if mobile else None,
+                }
+    return result
 
 
 def quote_json(quote):
@@ -202,15 +224,18 @@ def quote_json(quote):
         }
 
 
-def order_json(order):
+def order_json(order, technicians=None, labels=None):
+    """technicians (the technicians' JSON by id) and labels are shared by
+    the orders of a list (orders_json); else read for this order."""
+    labels = Labels() if labels is None else labels
     return {
         'id': order.id,
         'number': order.number,
         'state': order.state,
-        'state_label': _label(order, 'state'),
+        'state_label': labels[order, 'state'],
         'type': order.type,
         'leak_site': order.leak_site,
-        'leak_site_label': _label(order, 'leak_site'),
+        'leak_site_label': labels[order, 'leak_site'],
         'description': order.description,
         'address': order.address.rec_name,
         'priority': order.priority,
@@ -220,8 +245,18 @@ def order_json(order):
         'amount': (order.quote.total_amount
             if order.quote and order.quote.state in {'sent', 'confirmed'}
             else None),
-        'technician': technician_json(order.technician),
+        'technician': (technician_json(order.technician)
+            if technicians is None or not order.technician
+            else technicians[order.technician.id]),
         }
+
+
+def orders_json(orders):
+    "order_json of many orders, their technicians read together."
+    technicians = technicians_json(
+        [o.technician for o in orders if o.technician])
+    labels = Labels()
+    return [order_json(o, technicians, labels) for o in orders]
 
 
 def position_json(visit, order):
@@ -487,8 +522,8 @@ def list_orders(call):
         domain.append(('state', 'in', STATE_FILTERS[call.query['status']]))
     if call.query.get('leak_site'):
         domain.append(('leak_site', '=', call.query['leak_site']))
-    return api.paginate(WorkOrder, domain, call.query, order_json,
-        order=[('create_date', 'DESC'), ('id', 'DESC')])
+    return api.paginate(WorkOrder, domain, call.query, orders_json,
+        order=[('create_date', 'DESC'), ('id', 'DESC')], many=True)
 
 
 @api.endpoint('GET', '/orders/<int:order_id>', auth=CUSTOMERS, tags=ORDERS,

@@ -26,6 +26,7 @@ from .routes import (
     _label,
     find,
     order_json,
+    orders_json,
     uploads_of,
 )
 
@@ -237,10 +238,10 @@ def grab_pool(call):
             ('pool_open', '=', True), ('state', '=', 'confirmed')])
     result = []
     with without_check_access():
-        for order in orders:
-            candidate = next(iter(Dispatch.candidates(
-                        order, technicians=[technician])), None)
-            data = order_json(order)
+        candidates = Dispatch.pool_candidates(orders, technician)
+        for order, data in zip(
+                orders, orders_json(orders), strict=True):
+            candidate = candidates[order]
             data.update({
                     'distance_km': (_float(candidate['distance'])
                         if candidate and candidate.get('distance')
@@ -289,8 +290,8 @@ def list_technician_orders(call):
     domain = [('technician', '=', technician_of(call).id)]
     if call.query.get('status'):
         domain.append(('state', 'in', STATE_FILTERS[call.query['status']]))
-    return api.paginate(WorkOrder, domain, call.query, order_json,
-        order=[('create_date', 'DESC'), ('id', 'DESC')])
+    return api.paginate(WorkOrder, domain, call.query, orders_json,
+        order=[('create_date', 'DESC'), ('id', 'DESC')], many=True)
 
 
 @api.endpoint('GET', '/technician/orders/<int:order_id>', auth=TECHNICIANS,

@@ -37,19 +37,21 @@ __all__ = [
     ]
 
 
-def paginate(Model, domain, query, serialize, order=None):
+def paginate(Model, domain, query, serialize, order=None, many=False):
     """One page of Model records matching domain, as the page_of schema:
     {"items": [serialize(record)], "page", "limit", "total"}.
 
     query is the validated page_query (page ≥ 1, 1 ≤ limit ≤ its maximum);
-    the search runs as the caller, so record rules apply."""
+    the search runs as the caller, so record rules apply. many: serialize
+    takes the page's list of records (to read what they share at once)."""
     page, limit = query['page'], query['limit']
     total = Model.search_count(domain)
     records = Model.search(
         domain, offset=(page - 1) * limit, limit=limit,
         order=order or [('id', 'DESC')])
     return {
-        'items': [serialize(r) for r in records],
+        'items': (serialize(records) if many
+            else [serialize(r) for r in records]),
         'page': page,
         'limit': limit,
         'total': total,
