@@ -40,6 +40,7 @@ from common import (
     open_pool,
     progress,
     psql_connect,
+    save_json,
     technician_login,
     use_postgresql,
 )
@@ -288,9 +289,7 @@ def main(argv=None):
 
 def save(args, results):
     "The results so far (a later case may fail)."
-    if args.json:
-        with open(args.json, 'w') as out:
-            json.dump(results, out, ensure_ascii=False, indent=2)
+    save_json(args.json, results)
 
 
 if __name__ == '__main__':

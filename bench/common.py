@@ -2,6 +2,7 @@
 base records (customers, technicians, bench users) made through the ORM,
 the import file, and access to a generated PostgreSQL database."""
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -33,6 +34,17 @@ def progress(label, done, total):
     if done >= total:
         sys.stderr.write('\n')
     sys.stderr.flush()
+
+
+def save_json(path, results):
+    "Write results to path (creating its folder); nothing when no path."
+    if not path:
+        return
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    with open(path, 'w') as out:
+        json.dump(results, out, ensure_ascii=False, indent=2, default=str)
 
 
 def percentile(ordered, fraction):

@@ -39,6 +39,7 @@ from common import (
     create_technicians,
     import_file,
     progress,
+    save_json,
     stats,
     timed,
 )
@@ -253,9 +254,7 @@ def main(argv=None):
     results['deep_over_first_page'] = round(deep / first, 2)
     print(json.dumps(results, ensure_ascii=False, indent=2,
             default=lambda v: str(v) if isinstance(v, Decimal) else v))
-    if args.json:
-        with open(args.json, 'w') as out:
-            json.dump(results, out, ensure_ascii=False, indent=2)
+    save_json(args.json, results)
 
 
 if __name__ == '__main__':

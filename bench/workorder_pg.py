@@ -41,6 +41,7 @@ from common import (
     progress,
     psql_connect,
     ratio,
+    save_json,
     stats,
     timed,
     use_postgresql,
@@ -382,10 +383,7 @@ def main(argv=None):
 
     def save():
         "The results so far (a later part may fail)."
-        if args.json:
-            with open(args.json, 'w') as out:
-                json.dump(results, out, ensure_ascii=False, indent=2,
-                    default=str)
+        save_json(args.json, results)
     with Transaction().start(args.database, admin, context={
                 'company': company, 'language': 'zh_CN',
                 '_check_access': True}):
