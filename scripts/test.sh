@@ -28,12 +28,12 @@ step "lint (ruff)" .venv/bin/ruff check .
 # The two database lanes are independent single-threaded processes: on a
 # machine with two cores or more they run side by side (their output is
 # shown lane by lane when both are done), which halves the wall time.
-lane() {  # lane <backend>: run one backend's tests into var/test-<backend>.log
-    local t0=$(date +%s)
-    $PY scripts/run_tests.py --backend "$1" >"var/test-$1.log" 2>&1
-    echo "$? $(( $(date +%s) - t0 ))" >"var/test-$1.status"
+lane() {  # lane <name> <run_tests arguments...>: one lane into var/test-<name>.log
+    local name=$1 t0=$(date +%s); shift
+    $PY scripts/run_tests.py "$@" >"var/test-$name.log" 2>&1
+    echo "$? $(( $(date +%s) - t0 ))" >"var/test-$name.status"
 }
-show_lane() {  # show_lane <name> <backend>: print the log, record the result
+show_lane() {  # show_lane <title> <lane>: print the lane's log, record its result
     local status seconds
     printf '\n\033[1;34m==> %s\033[0m\n' "$1"
     cat "var/test-$2.log"
@@ -55,24 +55,34 @@ else
     with_pg=0
 fi
 lanes_t0=$(date +%s)
-lane sqlite &
-sqlite_pid=$!
+lane sqlite --backend sqlite &
+pids=($!)
+pg_lanes=()
 if [ $with_pg = 1 ]; then
     if [ "$(nproc)" -ge 2 ]; then
-        lane postgresql &
-        pg_pid=$!
+        # The PostgreSQL tests take twice the SQLite ones: two halves in
+        # parallel processes (their own databases) beside the SQLite lane.
+        for k in 1 2; do
+            lane "postgresql-$k" --backend postgresql --shard "$k/2" &
+            pids+=($!)
+            pg_lanes+=("postgresql-$k")
+        done
     else
-        wait $sqlite_pid
-        lane postgresql
+        wait "${pids[0]}"
+        lane postgresql --backend postgresql
+        pg_lanes=(postgresql)
     fi
 fi
-wait $sqlite_pid
-[ $with_pg = 1 ] && [ -n "${pg_pid:-}" ] && wait "$pg_pid"
+wait "${pids[@]}"
 printf '(database lanes: %ss of wall time)\n' \
     "$(( $(date +%s) - lanes_t0 ))"
 show_lane "tests on SQLite" sqlite
 if [ $with_pg = 1 ]; then
-    show_lane "tests on PostgreSQL" postgresql
+    for name in "${pg_lanes[@]}"; do
+        label="tests on PostgreSQL"
+        [ "$name" = postgresql ] || label="$label (${name#postgresql-}/2)"
+        show_lane "$label" "$name"
+    done
 elif [ $with_pg = ci_fail ]; then
     echo "PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true: failing."
     results+=("tests on PostgreSQL: FAIL (unreachable under CI)")
