@@ -21,7 +21,7 @@ import sys
 import time
 
 from api_load import prepare
-from common import progress, use_postgresql
+from common import CUSTOMER_LOGIN, progress, use_postgresql
 
 CASES = {
     'my_orders': ('customer', '/orders?limit=20'),
@@ -57,7 +57,7 @@ def main():
     from trytond.wsgi import app
     setup = prepare(args.database)
     tokens = {
-        'customer': setup['tokens']['bench_customer'],
+        'customer': setup['tokens'][CUSTOMER_LOGIN],
         'technician': setup['tokens'][setup['technician_login']],
         }
     client = Client(app)

@@ -24,8 +24,18 @@ import sys
 import tempfile
 import time
 from decimal import Decimal
+from functools import partial
 
 from common import progress
+
+
+def handle(clients, headers, body):
+    "Book one WeChat Pay notification; 1 when it booked a payment."
+    from trytond.pool import Pool
+    Payment = Pool().get('yuexing.payment')
+    client = clients.wechatpay(with_notify=False)
+    _, resource = client.parse_notification(headers, body)
+    return Payment.handle_wechat_transaction(resource)
 
 
 def main():
@@ -45,6 +55,7 @@ def main():
         os.environ['TRYTOND_DATABASE__URI'] = 'sqlite://'
         os.environ['DB_NAME'] = ':memory:'
     from trytond.modules.company.tests import set_company
+    from trytond.modules.yuexing_base.locks import run_committed
     from trytond.modules.yuexing_payment.tests.fakes import FakeWeChatPay
     from trytond.modules.yuexing_payment.tests.tools import (
         bill_of,
@@ -53,7 +64,7 @@ def main():
     )
     from trytond.pool import Pool
     from trytond.tests.test_tryton import DB_NAME, activate_module
-    from trytond.transaction import Transaction, TransactionError
+    from trytond.transaction import Transaction
 
     sys.stderr.write('activating the modules (cached after the first '
         'run)…\n')
@@ -82,17 +93,8 @@ def main():
                     'notify_url': 'x', 'refunded': 0}
         return company.id, [p.number for p in payments]
 
-    extras = {}
-    while True:  # singletons and sequences lock at the transaction start
-        with Transaction().start(DB_NAME, 0, **extras) as transaction:
-            try:
-                company_id, numbers = world()
-            except TransactionError as exception:
-                transaction.rollback()
-                exception.fix(extras)
-                continue
-            transaction.commit()
-        break
+    # singletons and sequences lock at the transaction start
+    company_id, numbers = run_committed(DB_NAME, 0, world)
     notifications = [fake.pay(number) for number in numbers]
     rng = random.Random(1)
     notifications += rng.sample(notifications, n_notifications - distinct)
@@ -103,21 +105,11 @@ def main():
     booked = 0
     for index, (headers, body) in enumerate(notifications, 1):
         start = time.perf_counter()
-        extras = {}
-        while True:  # the row lock is taken at the start (Tryton 8)
-            with Transaction().start(DB_NAME, 0, context={
-                        'company': company_id}, **extras) as transaction:
-                Payment = Pool().get('yuexing.payment')
-                client = clients.wechatpay(with_notify=False)
-                _, resource = client.parse_notification(headers, body)
-                try:
-                    booked += Payment.handle_wechat_transaction(resource)
-                except TransactionError as exception:
-                    transaction.rollback()
-                    exception.fix(extras)
-                    continue
-                transaction.commit()
-            break
+
+        # the row lock is taken at the start (Tryton 8)
+        booked += run_committed(DB_NAME, 0,
+            partial(handle, clients, headers, body),
+            context={'company': company_id})
         latencies.append(time.perf_counter() - start)
         if index % 20 == 0 or index == len(notifications):
             progress('notifications', index, len(notifications))

@@ -119,8 +119,7 @@ def main(argv=None):
     repo_tests = True
     if args.shard:
         index, count = (int(n) for n in args.shard.split('/'))
-        parts = shard(modules + ([REPO_TESTS] if repo_tests else []),
-            index, count)
+        parts = shard(modules + [REPO_TESTS], index, count)
         repo_tests = REPO_TESTS in parts
         modules = [p for p in parts if p != REPO_TESTS]
     run_id = f'{os.getpid()}_{int(time.time())}'

@@ -25,9 +25,10 @@ scripts/bootstrap.sh --with-browser || { echo "SUMMARY: FAIL (bootstrap)"; exit 
 PY=.venv/bin/python
 
 step "lint (ruff)" .venv/bin/ruff check .
-# The two database lanes are independent single-threaded processes: on a
-# machine with two cores or more they run side by side (their output is
-# shown lane by lane when both are done), which halves the wall time.
+# The database lanes are independent single-threaded processes: on a
+# machine with two cores or more the SQLite lane and two halves of the
+# PostgreSQL tests run side by side (their output is shown lane by lane when
+# all are done).
 lane() {  # lane <name> <run_tests arguments...>: one lane into var/test-<name>.log
     local name=$1 t0=$(date +%s); shift
     $PY scripts/run_tests.py "$@" >"var/test-$name.log" 2>&1
@@ -60,8 +61,8 @@ pids=($!)
 pg_lanes=()
 if [ $with_pg = 1 ]; then
     if [ "$(nproc)" -ge 2 ]; then
-        # The PostgreSQL tests take twice the SQLite ones: two halves in
-        # parallel processes (their own databases) beside the SQLite lane.
+        # The PostgreSQL tests take about twice the SQLite ones: two halves,
+        # each in its own databases.
         for k in 1 2; do
             lane "postgresql-$k" --backend postgresql --shard "$k/2" &
             pids+=($!)

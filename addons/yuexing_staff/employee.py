@@ -196,9 +196,9 @@ class Employee(metaclass=PoolMeta):
         """The employee's own phone, else the party's first mobile or phone
         (in the party's order); read in one query for all employees."""
         ContactMechanism = Pool().get('party.contact_mechanism')
-        mobiles = {e.id: e.phone for e in employees}
-        parties = defaultdict(list)
+        mobiles, parties = {}, defaultdict(list)
         for employee in employees:
+            mobiles[employee.id] = employee.phone
             if not employee.phone:
                 parties[employee.party.id].append(employee.id)
         first = {}

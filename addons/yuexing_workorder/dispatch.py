@@ -92,6 +92,14 @@ class Dispatch(ModelSQL, ModelView):
     # ---- recommendation ----------------------------------------------------
 
     @classmethod
+    def _date_and_capacity(cls, date=None):
+        "The ranking's date (default today) and open-order capacity."
+        pool = Pool()
+        Configuration = pool.get('yuexing.configuration')
+        return (date or pool.get('ir.date').today(),
+            Configuration(1).max_open_orders)
+
+    @classmethod
     def _technicians(cls, company, date, technicians=None):
         "The technicians employed on date, limited to technicians if given."
         Employee = Pool().get('company.employee')
@@ -117,9 +125,7 @@ class Dispatch(ModelSQL, ModelView):
         pool = Pool()
         Employee = pool.get('company.employee')
         WorkOrder = pool.get('yuexing.work_order')
-        Configuration = pool.get('yuexing.configuration')
-        date = date or pool.get('ir.date').today()
-        capacity = Configuration(1).max_open_orders
+        date, capacity = cls._date_and_capacity(date)
         technicians = cls._technicians(order.company, date, technicians)
         excluded = Employee.qualified(
             technicians, order.required_skills, date)
@@ -140,9 +146,7 @@ class Dispatch(ModelSQL, ModelView):
         pool = Pool()
         Employee = pool.get('company.employee')
         WorkOrder = pool.get('yuexing.work_order')
-        Configuration = pool.get('yuexing.configuration')
-        date = date or pool.get('ir.date').today()
-        capacity = Configuration(1).max_open_orders
+        date, capacity = cls._date_and_capacity(date)
         employed = cls._technicians(technician.company, date, [technician])
         if not employed:
             return dict.fromkeys(orders)

@@ -220,3 +220,25 @@ export async function pick(page, input, text) {
     await settle(page);
   }
 }
+
+// The dialog of a warning/error raised by the server, if any, as a failure.
+export async function noErrorDialog(page) {
+  const dialog = page.locator('.modal.in .alert-danger, .modal.in .modal-header.alert-danger');
+  if (await dialog.count()) {
+    throw new Error('error dialog: '
+      + await page.locator('.modal.in').last().innerText());
+  }
+}
+
+// A failed stage of a walkthrough: saves <file>-FAILED.png, prints the error
+// with the server's dialog and the page errors, closes the browser, exits 1.
+export async function failStage(page, browser, errors, file, name, error) {
+  await page.screenshot({ path: file.replace(/\.png$/, '-FAILED.png') })
+    .catch(() => {});
+  const warning = await page.locator('.modal.in .modal-body').last()
+    .innerText({ timeout: 500 }).catch(() => '');
+  console.error(`FAIL ${name}: ${error.message}${warning ? `\n     dialog: ${warning}` : ''}`);
+  if (errors.length) console.error('page errors:', errors.join('; '));
+  await browser.close();
+  process.exit(1);
+}

@@ -35,6 +35,7 @@ import os
 import signal
 import sys
 import threading
+from functools import partial
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -100,8 +101,9 @@ def main():
 
     from trytond import config
     config.update_etc(os.environ['TRYTOND_CONFIG'])
+    from trytond.modules.yuexing_base.locks import run_committed
     from trytond.pool import Pool
-    from trytond.transaction import Transaction, TransactionError
+    from trytond.transaction import Transaction
     Pool.start()
     pool = Pool(args.database)
     pool.init()
@@ -117,18 +119,9 @@ def main():
     print(f'fake NC: {fake.url} (no subject {args.missing}, '
         f'knows {args.nc_code})', flush=True)
 
-    extras = {}
-    while True:     # records locked by push: retried as trytond does
-        with Transaction().start(args.database, 0,
-                context={'language': 'zh_CN'}, **extras) as transaction:
-            try:
-                notes = configure(pool, fake, args)
-            except TransactionError as exception:
-                transaction.rollback()
-                exception.fix(extras)
-                continue
-            transaction.commit()
-        break
+    # records locked by push: retried as trytond does
+    notes = run_committed(args.database, 0,
+        partial(configure, pool, fake, args), context={'language': 'zh_CN'})
     for note in notes:
         print(note)
 

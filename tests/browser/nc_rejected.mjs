@@ -39,8 +39,8 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  activeTab, clickButton, fieldText, fill, launch, login, openMenu, openRecord,
-  pick, rpc, save, settle, trackRequests,
+  activeTab, clickButton, failStage, fieldText, fill, launch, login,
+  noErrorDialog, openMenu, openRecord, pick, rpc, save, settle, trackRequests,
 } from './lib.mjs';
 
 const [url, db, out = 'tests/artifacts/nc'] = process.argv.slice(2);
@@ -78,21 +78,7 @@ async function stage(name, fn) {
     await page.screenshot({ path: file });
     console.log(`ok   ${file}${note ? ` (${note})` : ''}`);
   } catch (error) {
-    await page.screenshot({ path: file.replace(/\.png$/, '-FAILED.png') })
-      .catch(() => {});
-    const warning = await page.locator('.modal.in .modal-body').last()
-      .innerText({ timeout: 500 }).catch(() => '');
-    console.error(`FAIL ${name}: ${error.message}${warning ? `\n     dialog: ${warning}` : ''}`);
-    if (errors.length) console.error('page errors:', errors.join('; '));
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-async function noErrorDialog() {
-  const dialog = page.locator('.modal.in .alert-danger, .modal.in .modal-header.alert-danger');
-  if (await dialog.count()) {
-    throw new Error('error dialog: ' + await page.locator('.modal.in').last().innerText());
+    await failStage(page, browser, errors, file, name, error);
   }
 }
 
@@ -161,7 +147,7 @@ await stage('subject-map', async () => {
   await fill(page, tab, 'nc_code', NC_CODE);
   await fill(page, tab, 'note', '微信支付在NC记入银行存款-微信', { tab: false });
   await save(page);
-  await noErrorDialog();
+  await noErrorDialog(page);
   return `${account} → ${NC_CODE}`;
 });
 
@@ -172,7 +158,7 @@ await stage('resent-accepted', async () => {
   const tab = activeTab(page);
   await expectState(tab, '被拒');
   await clickButton(page, '发送到NC');
-  await noErrorDialog();
+  await noErrorDialog(page);
   // With a queue worker the push comes later: reload until it has run.
   for (let attempt = 0; attempt < 20; attempt += 1) {
     if (await fieldText(tab, 'state') === '已接收') break;
@@ -220,7 +206,7 @@ await stage('rejected-selected', async () => {
 // 7. Sent again at once: every row now has its NC voucher number.
 await stage('resent-all', async () => {
   await clickButton(page, '发送到NC');
-  await noErrorDialog();
+  await noErrorDialog(page);
   const tab = activeTab(page);
   const rows = await tab.locator('.treeview tbody tr').allInnerTexts();
   const bad = rows.filter((row) => row.includes(MISSING) || !/-记-\d+/.test(row));

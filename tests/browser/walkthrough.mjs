@@ -30,8 +30,9 @@ import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
-  activeTab, button, clickButton, fieldText, fill, launch, login, openMenu,
-  openByUrl, openRecord, pick, rpc, save, select, settle, topDialog, trackRequests,
+  activeTab, button, clickButton, failStage, fieldText, fill, launch, login,
+  noErrorDialog, openMenu, openByUrl, openRecord, pick, rpc, save, select,
+  settle, topDialog, trackRequests,
 } from './lib.mjs';
 
 const [url, db, out = 'tests/artifacts/walkthrough'] = process.argv.slice(2);
@@ -114,23 +115,7 @@ async function stage(name, expected, fn) {
     await page.screenshot({ path: file });
     console.log(`ok   ${file}${expected ? ` (${expected})` : ''}`);
   } catch (error) {
-    await page.screenshot({ path: file.replace(/\.png$/, '-FAILED.png') })
-      .catch(() => {});
-    const warning = await page.locator('.modal.in .modal-body').last()
-      .innerText({ timeout: 500 }).catch(() => '');
-    console.error(`FAIL ${name}: ${error.message}${warning ? `\n     dialog: ${warning}` : ''}`);
-    if (errors.length) console.error('page errors:', errors.join('; '));
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-// The dialog of a warning/error raised by the server, if any, as a failure.
-async function noErrorDialog() {
-  const dialog = page.locator('.modal.in .alert-danger, .modal.in .modal-header.alert-danger');
-  if (await dialog.count()) {
-    throw new Error('error dialog: '
-      + await page.locator('.modal.in').last().innerText());
+    await failStage(page, browser, errors, file, name, error);
   }
 }
 
@@ -151,7 +136,7 @@ async function wizardButton(label) {
   await dialog.locator('.modal-footer button').filter({ hasText: label })
     .first().click();
   await settle(page);
-  await noErrorDialog();
+  await noErrorDialog(page);
 }
 
 // ---------------------------------------------------------------------------
@@ -191,7 +176,7 @@ await stage('kefu-call', '草稿', async () => {
 await stage('kefu-submitted-estimate', '待受理', async () => {
   await save(page);
   await clickButton(page, '提交');
-  await noErrorDialog();
+  await noErrorDialog(page);
   const tab = activeTab(page);
   number = await fieldText(tab, 'number');
   const low = await fieldText(tab, 'estimate_min');
@@ -203,7 +188,7 @@ await stage('kefu-submitted-estimate', '待受理', async () => {
 // The formal quote: one line big enough to need the manager's approval.
 await stage('kefu-quote-draft', '草稿', async () => {
   await clickButton(page, '新建报价');
-  await noErrorDialog();
+  await noErrorDialog(page);
   const tab = activeTab(page);
   const lines = o2m(tab, '明细');
   await lines.locator('button[title="新建"]').click();
@@ -218,13 +203,13 @@ await stage('kefu-quote-draft', '草稿', async () => {
   await fill(page, row, 'unit_price', '480', { tab: false });
   quoteNumber = await fieldText(tab, 'number');
   await save(page);
-  await noErrorDialog();
+  await noErrorDialog(page);
   return tab;
 });
 
 await stage('kefu-quote-submitted', '审批中', async () => {
   await clickButton(page, '提交审批');
-  await noErrorDialog();
+  await noErrorDialog(page);
 });
 
 // 项目经理 approves the quote.
@@ -232,7 +217,7 @@ await as('xiangmu');
 await stage('xiangmu-quote-approved', '已审批', async () => {
   await openByUrl(page, 'yuexing.quote', 'number', quoteNumber);
   await clickButton(page, '审批通过');
-  await noErrorDialog();
+  await noErrorDialog(page);
 });
 
 // 客服 sends the quote and records the customer's confirmation (by phone):
@@ -241,11 +226,11 @@ await as('kefu');
 await stage('kefu-quote-sent', '待客户确认', async () => {
   await openByUrl(page, 'yuexing.quote', 'number', quoteNumber);
   await clickButton(page, '发送客户');
-  await noErrorDialog();
+  await noErrorDialog(page);
 });
 await stage('kefu-quote-confirmed', '已确认', async () => {
   await clickButton(page, '客户已确认');
-  await noErrorDialog();
+  await noErrorDialog(page);
 });
 await stage('kefu-order-to-dispatch', '待派工', async () => {
   await openByUrl(page, 'yuexing.work_order', 'number', number);
@@ -279,7 +264,7 @@ await as('shifu');
 await stage('shifu-accepted', '已接单', async () => {
   await openByUrl(page, 'yuexing.work_order', 'number', number);
   await clickButton(page, '接单');
-  await noErrorDialog();
+  await noErrorDialog(page);
 });
 
 // The visit is planned on the order (施工 page) and the technician checks
@@ -309,7 +294,7 @@ await stage('shifu-visit-planned', '已接单', async () => {
   await dialog.locator('.modal-footer button.btn-primary').click();
   await settle(page);
   await save(page);
-  await noErrorDialog();
+  await noErrorDialog(page);
   return tab;
 });
 
@@ -321,7 +306,7 @@ await stage('shifu-checked-in', '施工中', async () => {
   const dialog = topDialog(page);
   await button(dialog, '到场签到').click();
   await settle(page);
-  await noErrorDialog();
+  await noErrorDialog(page);
   if (await topDialog(page).isVisible()) {
     await topDialog(page).locator('.modal-footer button.btn-primary').click();
     await settle(page);
@@ -356,7 +341,7 @@ for (let index = 0; index < stepCount; index += 1) {
     await settle(page);
     tab = activeTab(page);
     await clickButton(page, '开始');
-    await noErrorDialog();
+    await noErrorDialog(page);
     for (let n = 1; n <= 2; n += 1) {
       // 附件 → 添加…: the menu entry is a file input; the chosen file
       // opens the attachments window with the new attachment, saved by OK
@@ -373,7 +358,7 @@ for (let index = 0; index < stepCount; index += 1) {
     await tab.locator('button#reload').click();
     await settle(page);
     await clickButton(page, '完成');
-    await noErrorDialog();
+    await noErrorDialog(page);
     return tab;
   });
 }
@@ -381,7 +366,7 @@ for (let index = 0; index < stepCount; index += 1) {
 await stage('shifu-construction-finished', '待验收', async () => {
   await openByUrl(page, 'yuexing.work_order', 'number', number);
   await clickButton(page, '施工完成');
-  await noErrorDialog();
+  await noErrorDialog(page);
   await formTab(activeTab(page), '施工');
 });
 
@@ -428,7 +413,7 @@ await stage('kefu-acceptance-report', null, async () => {
 });
 await stage('kefu-archived', '已归档', async () => {
   await clickButton(page, '归档');
-  await noErrorDialog();
+  await noErrorDialog(page);
   await formTab(activeTab(page), '历史');
 });
 

@@ -25,6 +25,7 @@ import itertools
 import json
 import re
 from contextlib import contextmanager
+from functools import partial
 
 from werkzeug.test import Client
 
@@ -32,10 +33,11 @@ from trytond.config import config
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from ..api import REGISTRY, schema
+from ..locks import run_committed
 from .fakes import FakeAliyunSms, FakeSmtp, FakeWeChat
 
 _ips = itertools.count(1)
@@ -206,18 +208,9 @@ class ApiTestCase(RouteTestCase):
     @classmethod
     def in_transaction(cls, func, *args, **kwargs):
         "Run func in a committed transaction as root (locks retried)."
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, 0, **extras) as transaction:
-                try:
-                    result = func(*args, **kwargs)
-                except TransactionError as exception:
-                    transaction.rollback()
-                    exception.fix(extras)
-                    continue
-                transaction.commit()
-            Transaction().tasks.clear()
-            return result
+        result = run_committed(DB_NAME, 0, partial(func, *args, **kwargs))
+        Transaction().tasks.clear()
+        return result
 
     @classmethod
     def setUpApiData(cls):

@@ -82,20 +82,14 @@ def today():
 
 def in_transaction(func, *args, **kwargs):
     "Run func in a committed transaction as root (table locks retried)."
+    from functools import partial
+
+    from trytond.modules.yuexing_base.locks import run_committed
     from trytond.tests.test_tryton import DB_NAME
-    from trytond.transaction import Transaction, TransactionError
-    extras = {}
-    while True:
-        with Transaction().start(DB_NAME, 0, **extras) as transaction:
-            try:
-                result = func(*args, **kwargs)
-            except TransactionError as exception:
-                transaction.rollback()
-                exception.fix(extras)
-                continue
-            transaction.commit()
-        Transaction().tasks.clear()
-        return result
+    from trytond.transaction import Transaction
+    result = run_committed(DB_NAME, 0, partial(func, *args, **kwargs))
+    Transaction().tasks.clear()
+    return result
 
 
 def committed_world():

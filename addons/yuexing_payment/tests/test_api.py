@@ -21,21 +21,12 @@ from trytond.transaction import Transaction
 def retrying(func, user=0, context=None):
     """Run func in a committed transaction, restarted as trytond does
     when it asks for locks at the start (Tryton 8)."""
+
+    from trytond.modules.yuexing_base.locks import run_committed
     from trytond.tests.test_tryton import DB_NAME
-    from trytond.transaction import TransactionError
-    extras = {}
-    while True:
-        with Transaction().start(DB_NAME, user, context=context,
-                **extras) as transaction:
-            try:
-                result = func()
-            except TransactionError as exception:
-                transaction.rollback()
-                exception.fix(extras)
-                continue
-            transaction.commit()
-        Transaction().tasks.clear()
-        return result
+    result = run_committed(DB_NAME, user, func, context=context)
+    Transaction().tasks.clear()
+    return result
 
 
 class PaymentApiTestCase(PaymentFakes, ApiTestCase):
