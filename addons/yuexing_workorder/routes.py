@@ -616,7 +616,7 @@ def booking_slots(order, days):
             'end': s.DateTime("结束", required=True),
             'technician_id': s.Integer("偏好师傅ID", minimum=1),
             }),
-    response=ORDER_DETAIL, errors=(404, 409))
+    response=ORDER_DETAIL, errors=(404, 409, 422))
 def book(call, order_id):
     "选择可预约时段（及偏好师傅），调度派工时按此安排上门。"
     pool = call.pool
@@ -632,6 +632,11 @@ def book(call, order_id):
         raise api.ApiError(422, 'bad_slot',
             gettext('yuexing_workorder.msg_api_bad_slot'),
             fields={'end': gettext('yuexing_workorder.msg_api_bad_slot')})
+    if body['start'] < dt.datetime.now():
+        # its own error: a slot in the past is no lost race (slot_taken)
+        raise api.ApiError(422, 'slot_past',
+            gettext('yuexing_workorder.msg_api_slot_past'),
+            fields={'start': gettext('yuexing_workorder.msg_api_slot_past')})
     with without_check_access():
         slots = booking_slots(order, 14)
         if not any(s['available'] and s['start'] <= body['start']

@@ -262,7 +262,24 @@ def grab(call, order_id):
     "先到先得：只有一位师傅能抢到；已被抢走时返回 409。"
     WorkOrder = call.pool.get('yuexing.work_order')
     technician = technician_of(call)
-    order = find('yuexing.work_order', order_id)
+    try:
+        order = find('yuexing.work_order', order_id)
+    except api.ApiError as exception:
+        # Once taken, the order leaves what the technician may see: an
+        # order that was offered in the pool lost the race (409), any
+        # other id stays unknown (404, nothing revealed).
+        if exception.code != 404:
+            raise
+        with without_check_access():
+            offered = WorkOrder.search([
+                    ('id', '=', order_id),
+                    ('pool_opened_at', '!=', None),
+                    ], limit=1)
+        if not offered:
+            raise
+        raise api.ApiError(409, 'grab_taken', gettext(
+                'yuexing_workorder.msg_grab_taken',
+                order=offered[0].number)) from None
     if order.technician == technician and order.state == 'accepted':
         # a retried grab of one's own order answers as the first did
         return work_order_json(order)

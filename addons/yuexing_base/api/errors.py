@@ -137,7 +137,9 @@ def from_exception(exception, field_map=None):
     if isinstance(exception, UserWarning):
         return ApiError(409, 'warning', exception.message)
     if isinstance(exception, UserError):
-        return ApiError(400, 'business_error', exception.message)
+        # a business rule refused the request as it stands: a conflict
+        # with the records' state, not a malformed request (400)
+        return ApiError(409, 'business_error', exception.message)
     if isinstance(exception, RateLimitException):
         return ApiError(429, 'rate_limited', message('rate_limited',
                 seconds=60), headers={'Retry-After': '60'})

@@ -218,10 +218,10 @@ class ApiToolkitTestCase(ApiTestCase):
         self.assertEqual(response.json['phone'], '+8613812345678')
 
     def test_tryton_errors_mapped_and_rolled_back(self):
-        "UserError 400, ValidationError 422, AccessError 403, warning 409"
+        "UserError 409, ValidationError 422, AccessError 403, warning 409"
         token = self.login_as(self.staff_id, 'staff')
         for kind, status, code in [
-                ('user', 400, 'business_error'),
+                ('user', 409, 'business_error'),
                 ('validation', 422, 'validation_error'),
                 ('access', 403, 'forbidden'),
                 ('warning', 409, 'warning'),

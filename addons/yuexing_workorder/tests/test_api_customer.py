@@ -301,7 +301,7 @@ class CustomerApiTestCase(ApiTestCase):
         self.assertError(self.api('POST', f'/orders/{order["id"]}/booking',
                 token=self.token, json={'start': yesterday.isoformat(),
                     'end': (yesterday + dt.timedelta(hours=2)).isoformat()}),
-            409, code='slot_taken')
+            422, code='slot_past', field='start')
 
     def test_rating_once_after_completion(self):
         order = self.new_order()

@@ -147,10 +147,16 @@ class TechnicianApiTestCase(ApiTestCase):
         again = self.api('POST', f'/technician/pool/{order_id}/grab',
             token=zhang)
         self.assertEqual(again.status, 200, again)
-        # the pool no longer shows it; others get 404 (not theirs) or 409
+        # the loser is told the order was taken (409), not that it
+        # does not exist
         lost = self.api('POST', f'/technician/pool/{order_id}/grab',
             token=self.li_token)
-        self.assertIn(lost.status, (404, 409), lost)
+        self.assertError(lost, 409, code='grab_taken')
+        # an order never offered in the pool stays unknown
+        unknown = self.api('POST',
+            f'/technician/pool/{self.confirmed_order()}/grab',
+            token=self.li_token)
+        self.assertEqual(unknown.status, 404, unknown)
         listed = self.api('GET', '/technician/pool', token=self.li_token)
         self.assertNotIn(order_id, [o['id'] for o in listed.json])
 
@@ -213,14 +219,14 @@ class TechnicianApiTestCase(ApiTestCase):
         self.assertTrue(steps)
         self.assertError(self.api('POST',
                 f'/technician/orders/{order_id}/complete', token=token),
-            400)
+            409)
 
         first = steps[0]
         self.api('POST', f'/technician/steps/{first["id"]}/start',
             token=token)
         refused = self.api('POST', f'/technician/steps/{first["id"]}/complete',
             token=token, json={})
-        self.assertError(refused, 400, text='照片')
+        self.assertError(refused, 409, text='照片')
         self.assertError(self.api('POST',
                 f'/technician/steps/{first["id"]}/complete', token=token,
                 json={'checks': [{'id': 999999, 'result': 'pass'}]}),
