@@ -9,6 +9,8 @@ On PostgreSQL it creates its own databases (unique names) and drops them at
 the end. Prints one summary line and exits non-zero on any failure.
 """
 import argparse
+import fcntl
+import json
 import os
 import shutil
 import sys
@@ -18,15 +20,18 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Relative cost of each part's tests (rough seconds, estimated from the
-# per-module runs of 2026-11-25): --shard balances the parts over the shards
-# with them. 'tests' is the repository's cross-module tests/ folder; a
-# module missing here weighs 100.
+# Relative cost of each part's tests (rough seconds): --shard balances the
+# parts over the shards with them. A part is a module or one file of the
+# repository's cross-module tests/ folder ('tests/test_x'). The measured
+# seconds of the last full run (scripts/test_times.json, written by a run
+# with --save-times) win over these guesses; a part in neither weighs 100.
 WEIGHTS = {
     'yuexing_workorder': 700, 'yuexing_base': 420, 'yuexing_staff': 300,
     'yuexing_payment': 330, 'yuexing_nc_connector': 170,
-    'yuexing_content': 80, 'yuexing_account': 40, 'tests': 200,
+    'yuexing_content': 80, 'yuexing_account': 40,
+    'tests/test_api_schemathesis': 150,
     }
+TIMES_FILE = Path(__file__).resolve().parent / 'test_times.json'
 REPO_TESTS = 'tests'
 PG_URI = os.environ.get(
     'YUEXING_TEST_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
@@ -73,32 +78,114 @@ def configure(backend, run_id, cache_dir):
     os.environ.pop('TRYTOND_CONFIG', None)
 
 
-def shard(parts, index, count):
-    "The parts of shard index (1-based) of count, balanced by WEIGHTS."
+def weights(backend):
+    "Seconds per part: measured ones for the backend, else WEIGHTS."
+    result = dict(WEIGHTS)
+    try:
+        measured = json.loads(TIMES_FILE.read_text())
+    except (OSError, ValueError):
+        measured = {}
+    result.update(measured.get(backend, {}))
+    return result
+
+
+def shard(parts, index, count, backend='postgresql'):
+    "The parts of shard index (1-based) of count, balanced by weights."
+    cost = weights(backend)
     bins = [[0, []] for _ in range(count)]
-    for part in sorted(parts, key=lambda p: (-WEIGHTS.get(p, 100), p)):
+    for part in sorted(parts, key=lambda p: (-cost.get(p, 100), p)):
         lightest = min(bins, key=lambda b: b[0])
-        lightest[0] += WEIGHTS.get(part, 100)
+        lightest[0] += cost.get(part, 100)
         lightest[1].append(part)
     return sorted(bins[index - 1][1])
 
 
-def discover(modules, pattern, repo_tests=True):
+def repo_parts():
+    "The cross-module test files of tests/, one part each."
+    if not (ROOT / 'tests').is_dir() or os.environ.get('YUEXING_ONLY_ADDONS'):
+        return []
+    return [f'{REPO_TESTS}/{p.stem}'
+        for p in sorted((ROOT / 'tests').glob('test_*.py'))]
+
+
+class TimedSuite(unittest.TestSuite):
+    "The tests of one part; remembers how long the part took."
+    times = {}
+
+    def __init__(self, part, tests=()):
+        super().__init__(tests)
+        self.part = part
+
+    def run(self, result, debug=False):
+        start = time.monotonic()
+        try:
+            return super().run(result, debug)
+        finally:
+            self.times[self.part] = round(time.monotonic() - start)
+
+
+class TimingResult(unittest.TextTestResult):
+    "A text result that times every test (for the slowest-tests list)."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.durations = {}
+        self._started = {}
+
+    def startTest(self, test):
+        self._started[test.id()] = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        started = self._started.pop(test.id(), None)
+        if started is not None:
+            self.durations[test.id()] = time.monotonic() - started
+        super().stopTest(test)
+
+
+def discover(parts, pattern):
+    "One TimedSuite per part (a module, or tests/<file>)."
     loader = unittest.TestLoader()
     if pattern:
         loader.testNamePatterns = [f'*{pattern}*']
     suite = unittest.TestSuite()
-    for module in modules:
-        tests_dir = ROOT / 'addons' / module / 'tests'
-        for path in sorted(tests_dir.glob('test_*.py')):
-            name = f'trytond.modules.{module}.tests.{path.stem}'
-            suite.addTests(loader.loadTestsFromName(name))
-    if (repo_tests and (ROOT / 'tests').is_dir()
-            and not os.environ.get('YUEXING_ONLY_ADDONS')):
-        sys.path.insert(0, str(ROOT))
-        for path in sorted((ROOT / 'tests').glob('test_*.py')):
-            suite.addTests(loader.loadTestsFromName(f'tests.{path.stem}'))
+    for part in parts:
+        if part.startswith(REPO_TESTS + '/'):
+            if str(ROOT) not in sys.path:
+                sys.path.insert(0, str(ROOT))
+            names = [part.replace('/', '.')]
+        else:
+            tests_dir = ROOT / 'addons' / part / 'tests'
+            names = [f'trytond.modules.{part}.tests.{path.stem}'
+                for path in sorted(tests_dir.glob('test_*.py'))]
+        part_suite = TimedSuite(part)
+        for name in names:
+            part_suite.addTests(loader.loadTestsFromName(name))
+        suite.addTest(part_suite)
     return suite
+
+
+def report_times(result, backend, save):
+    "Print the 20 slowest tests and the parts' times; save them if asked."
+    slowest = sorted(result.durations.items(), key=lambda i: -i[1])[:20]
+    if slowest:
+        print("\nThe 20 slowest tests:")
+        for name, seconds in slowest:
+            print(f"  {seconds:7.1f}s  {name}")
+    parts = TimedSuite.times
+    print("Parts: " + ", ".join(f"{p} {s}s"
+            for p, s in sorted(parts.items(), key=lambda i: -i[1])))
+    if save:
+        # the lanes of `make test` finish at different times: one at a time
+        with open(TIMES_FILE.with_suffix('.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                data = json.loads(TIMES_FILE.read_text())
+            except (OSError, ValueError):
+                data = {}
+            data.setdefault(backend, {}).update(parts)
+            TIMES_FILE.write_text(json.dumps(data, indent=1, sort_keys=True)
+                + '\n')
 
 
 def main(argv=None):
@@ -112,16 +199,18 @@ def main(argv=None):
     parser.add_argument('--shard', metavar='K/N',
         help="only the K-th of N balanced parts (modules and tests/), "
         "to run the parts in parallel processes")
+    parser.add_argument('--save-times', action='store_true',
+        help="write the parts' times to scripts/test_times.json")
     args = parser.parse_args(argv)
 
     modules = args.module or sorted(
         p.parent.name for p in (ROOT / 'addons').glob('*/tryton.cfg'))
-    repo_tests = True
+    parts = list(modules)
+    if not args.module:
+        parts += repo_parts()
     if args.shard:
         index, count = (int(n) for n in args.shard.split('/'))
-        parts = shard(modules + [REPO_TESTS], index, count)
-        repo_tests = REPO_TESTS in parts
-        modules = [p for p in parts if p != REPO_TESTS]
+        parts = shard(parts, index, count, args.backend)
     run_id = f'{os.getpid()}_{int(time.time())}'
     cache_dir = Path(tempfile.mkdtemp(prefix='yx-dbcache-'))
     if args.backend == 'postgresql':
@@ -133,10 +222,13 @@ def main(argv=None):
 
     start = time.monotonic()
     try:
-        suite = discover(modules, args.pattern, repo_tests)
+        suite = discover(parts, args.pattern)
         runner = unittest.TextTestRunner(
-            verbosity=2 if args.verbose else 1, stream=sys.stdout)
+            verbosity=2 if args.verbose else 1, stream=sys.stdout,
+            resultclass=TimingResult)
         result = runner.run(suite)
+        report_times(result, args.backend,
+            args.save_times and not args.pattern)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
         if args.backend == 'postgresql':

@@ -31,7 +31,7 @@ step "lint (ruff)" .venv/bin/ruff check .
 # all are done).
 lane() {  # lane <name> <run_tests arguments...>: one lane into var/test-<name>.log
     local name=$1 t0=$(date +%s); shift
-    $PY scripts/run_tests.py "$@" >"var/test-$name.log" 2>&1
+    $PY scripts/run_tests.py --save-times "$@" >"var/test-$name.log" 2>&1
     echo "$? $(( $(date +%s) - t0 ))" >"var/test-$name.status"
 }
 show_lane() {  # show_lane <title> <lane>: print the lane's log, record its result
