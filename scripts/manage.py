@@ -178,6 +178,9 @@ def cmd_demo(args):
     with transaction:
         Demo = pool.get('yuexing.demo')
         if Demo.already_generated() and not args.force:
+            # databases generated before the flag existed
+            pool.get('yuexing.configuration').mark_demo_database()
+            transaction.commit()
             print("演示数据已存在（使用 --force 再次生成）", file=sys.stderr)
             return
         start = time.monotonic()

@@ -36,8 +36,25 @@ cat <<INFO
     caiwu     财务
     guanli    管理层（只读全部）
     bduan     B端客户
-    cduan     C端客户
-  准备用时 $(( $(date +%s) - start )) 秒；按 Ctrl+C 停止。
-
+    cduan     C端客户（小程序用沙箱登录 code demo-cduan）
 INFO
-exec .venv/bin/trytond -c "$TRYTOND_CONFIG"
+
+# The sandbox: local stand-ins of WeChat, WeChat Pay, Alipay, SMS and NC,
+# configured into the demo database (YUEXING_SANDBOX=0 leaves it off).
+sandbox_pid=
+if [ "${YUEXING_SANDBOX:-1}" != 0 ]; then
+    ready=$ROOT/var/sandbox.ready
+    rm -f "$ready"
+    .venv/bin/python scripts/sandbox.py -d yuexing --server "http://$listen" \
+        --ready-file "$ready" &
+    sandbox_pid=$!
+    trap '[ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null' EXIT
+    for _ in $(seq 1 300); do
+        [ -f "$ready" ] && break
+        kill -0 "$sandbox_pid" 2>/dev/null || { sandbox_pid=; break; }
+        sleep 0.2
+    done
+fi
+echo "  准备用时 $(( $(date +%s) - start )) 秒；按 Ctrl+C 停止。"
+echo
+.venv/bin/trytond -c "$TRYTOND_CONFIG"

@@ -231,8 +231,10 @@ class Demo(Model):
 
     @classmethod
     def demo_setup(cls, ctx):
-        Setup = Pool().get('yuexing.setup')
+        pool = Pool()
+        Setup = pool.get('yuexing.setup')
         ctx.records['company'] = Setup.run()
+        pool.get('yuexing.configuration').mark_demo_database()
 
     @classmethod
     def demo_catalogue(cls, ctx):

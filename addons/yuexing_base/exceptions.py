@@ -16,3 +16,7 @@ class DuplicatePhoneWarning(UserWarning):
 
 class CustomerDeleteError(UserError):
     pass
+
+
+class SandboxRefused(UserError):
+    pass

@@ -10,6 +10,11 @@ from .alipay import AlipayClient
 from .wechatpay import WeChatPayClient
 
 
+class NotConfigured(UserError):
+    """A channel lacks its merchant settings: the back office sees which,
+    the API answers 503 without naming them."""
+
+
 def settings():
     return Pool().get('yuexing.configuration').settings()
 
@@ -18,7 +23,7 @@ def notify_url(kind):
     values = settings()
     base = (values.get('payment_notify_base') or '').rstrip('/')
     if not base:
-        raise UserError(gettext(
+        raise NotConfigured(gettext(
                 'yuexing_payment.msg_not_configured',
                 setting='Public Server URL'))
     database = Transaction().database.name
@@ -33,7 +38,7 @@ def wechatpay(with_notify=True):
     missing = [n for n in required if not values.get(n)]
     app_id = values.get('wechatpay_app_id') or values.get('wechat_app_id')
     if missing or not app_id:
-        raise UserError(gettext('yuexing_payment.msg_not_configured',
+        raise NotConfigured(gettext('yuexing_payment.msg_not_configured',
                 setting=', '.join(missing) or 'AppID'))
     return WeChatPayClient(
         values['wechatpay_mch_id'], app_id, values['wechatpay_serial_no'],
@@ -49,7 +54,7 @@ def alipay(with_notify=True):
     required = ['alipay_app_id', 'alipay_private_key', 'alipay_public_key']
     missing = [n for n in required if not values.get(n)]
     if missing:
-        raise UserError(gettext('yuexing_payment.msg_not_configured',
+        raise NotConfigured(gettext('yuexing_payment.msg_not_configured',
                 setting=', '.join(missing)))
     return AlipayClient(values['alipay_app_id'],
         values['alipay_private_key'], values['alipay_public_key'],

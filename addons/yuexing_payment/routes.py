@@ -5,6 +5,7 @@ and the two notification URLs of WeChat Pay and Alipay (no token: the
 signature is the authentication)."""
 import json
 import logging
+from contextlib import contextmanager
 from decimal import Decimal
 
 from werkzeug.wrappers import Response
@@ -22,6 +23,17 @@ from .wechatpay import SignatureError
 logger = logging.getLogger(__name__)
 TAGS = ['支付']
 CUSTOMERS = ('customer', 'portal')
+
+
+@contextmanager
+def channel_available():
+    "A channel without its merchant settings answers 503 (logged)."
+    try:
+        yield
+    except clients.NotConfigured as exception:
+        logger.error("payment channel unavailable: %s", exception.message)
+        raise api.ApiError(503, 'payment_unavailable',
+            gettext('yuexing_payment.msg_api_payment_unavailable')) from None
 
 PAYMENT = s.Object({
         'id': s.Integer("收款ID"),
@@ -158,8 +170,9 @@ def pay_bill(call, bill_id):
             raise api.ApiError(409, 'bill_paid',
                 gettext('yuexing_payment.msg_api_bill_paid',
                     bill=bill.rec_name))
-        payment, params = Payment.start_online(bill, channel,
-            openid=openid, buyer_id=call.body.get('alipay_buyer_id'))
+        with channel_available():
+            payment, params = Payment.start_online(bill, channel,
+                openid=openid, buyer_id=call.body.get('alipay_buyer_id'))
         return api.Reply({'payment': payment_json(payment),
                 'wechat': params.get('wechat'),
                 'alipay': params.get('alipay')}, status=201)
@@ -263,8 +276,9 @@ def site_payment(call, order_id):
             Payment.confirm_offline([payment])
             code_url = None
         else:
-            payment, params = Payment.start_online(bill, channel,
-                amount=amount, purpose='balance')
+            with channel_available():
+                payment, params = Payment.start_online(bill, channel,
+                    amount=amount, purpose='balance')
             code_url = params.get('code_url')
         return api.Reply({'payment': payment_json(Payment(payment.id)),
                 'code_url': code_url}, status=201)

@@ -168,7 +168,15 @@ def build(database_name, endpoints=None):
                 "C端（居民微信小程序）、师傅端、B端门户的 JSON 接口。"
                 "除登录类接口外均需 `Authorization: Bearer <令牌>`。"
                 "错误统一为 `{\"error\": {\"code\", \"message\", "
-                "\"fields\"}}`，message 为中文。"),
+                "\"fields\"}}`，message 为中文。\n\n"
+                "**沙箱（`make run` 的演示环境）**：微信、微信支付、支付宝、"
+                "短信和用友NC 都是本地模拟。居民登录 `POST /auth/wechat` 的 "
+                "code 填 `demo-cduan`（演示居民）或 `demo-任意字符`（新居民），"
+                "绑定手机号的 code 填 `phone-<11位手机号>`；短信验证码显示在"
+                "沙箱控制台 http://127.0.0.1:8001/ （或 `GET /api/sms?phone=`）；"
+                "下单支付后在控制台点“模拟支付”，或 `POST "
+                "http://127.0.0.1:8001/api/pay {\"out_trade_no\": 收款的 "
+                "number}`，微信支付/支付宝随即发送签名的支付通知。"),
             },
         'servers': [{'url': f'/{database_name}/api/v1'}],
         'paths': dict(sorted(paths.items())),
