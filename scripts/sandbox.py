@@ -259,6 +259,11 @@ def _table(headers, rows):
     return f'<table><tr>{head}</tr>{body}</table>'
 
 
+STATES = {'NOTPAY': "待支付", 'WAIT_BUYER_PAY': "待支付",
+    'SUCCESS': "已支付", 'TRADE_SUCCESS': "已支付", 'REFUND': "已退款",
+    'CLOSED': "已关闭", 'TRADE_CLOSED': "已关闭", 'TRADE_FINISHED': "已完结"}
+
+
 def page(sandbox):
     e = html.escape
     sms = _table(['手机号', '模板', '验证码'], [
@@ -270,7 +275,7 @@ def page(sandbox):
     channels = {'wechat': '微信支付', 'alipay': '支付宝'}
     payments = _table(['渠道', '商户订单号', '金额（元）', '状态', ''], [
             (channels[p['channel']], e(p['out_trade_no']), p['amount'],
-                e(p['state']),
+                STATES.get(p['state'], e(p['state'])),
                 pay_form.format(e(p['out_trade_no']))
                 if p['state'] in {'NOTPAY', 'WAIT_BUYER_PAY'} else '')
             for p in sandbox.payments()])

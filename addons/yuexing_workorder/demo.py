@@ -22,6 +22,9 @@ LIVE_STAGES = [
     ('to_accept', 2), ('done', 5), ('closed', 3), ('on_hold', 2),
     ('cancelled', 2),
     ]
+# the stages of the orders of the demo resident (cduan) and park (bduan)
+DEMO_RESIDENT_STAGES = ['quoted', 'confirmed', 'dispatched', 'done']
+DEMO_PARK_STAGES = ['submitted', 'on_site', 'closed']
 SYMPTOMS = {
     'roof': ["顶楼卧室天花板雨后渗水，墙角发霉",
         "屋面女儿墙根部开裂，下雨漏水", "厂房彩钢瓦屋面螺钉处滴水"],
@@ -78,10 +81,18 @@ class Demo(metaclass=PoolMeta):
         total = sum(n for _, n in LIVE_STAGES)
         made = []
         now = dt.datetime.now().replace(microsecond=0)
+        # the customers the demo log-ins act for (cduan, bduan) get an
+        # order at the stages a client team plays through
+        owners = {}
+        for key, stages in [('individuals', DEMO_RESIDENT_STAGES),
+                ('enterprises', DEMO_PARK_STAGES)]:
+            if ctx.records.get(key):
+                owners.update(dict.fromkeys(stages, ctx.records[key][0]))
         with Transaction().set_context(company=company.id):
             for stage, count in LIVE_STAGES:
-                for _ in range(count):
-                    customer = rng.choice(customers)
+                for n in range(count):
+                    customer = owners.get(stage) if n == 0 else None
+                    customer = customer or rng.choice(customers)
                     site = cls._pick_site(rng)
                     order = WorkOrder(
                         company=company, customer=customer,
