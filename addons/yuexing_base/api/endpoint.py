@@ -124,7 +124,8 @@ class Endpoint:
             codes.add(404)
         if not self.public:
             codes |= {401, 403}
-        if self.multipart:
+        if self.body is not None:
+            # any body may exceed the server's request size (413)
             codes |= {413}
         codes |= set(self.errors) | set(self.responses)
         return sorted(codes)
