@@ -39,7 +39,7 @@ ME_SCHEMA = s.Object({
                 'id': s.Integer("客户ID"),
                 'name': s.String("客户名称"),
                 }, "所属客户", nullable=True),
-        }, "当前用户")
+        }, "当前用户", name='Me')
 TOKEN_SCHEMA = s.Object({
         'access_token': s.String("访问令牌"),
         'token_type': s.Enum("令牌类型", ['Bearer']),
@@ -48,7 +48,7 @@ TOKEN_SCHEMA = s.Object({
         'refresh_expires_in': s.Integer("刷新令牌有效期（秒）"),
         'role': s.Enum("角色", list(api.ROLES)),
         'user': ME_SCHEMA,
-        }, "令牌")
+        }, "令牌", name='Token')
 CLIENT = s.String("客户端", max_length=64,
     description="发起登录的应用，例如 c-miniprogram")
 MESSAGE_SCHEMA = s.Object({
@@ -62,14 +62,14 @@ MESSAGE_SCHEMA = s.Object({
                 'model': s.String("对象"),
                 'id': s.Integer("ID"),
                 }, "相关单据", nullable=True),
-        }, "消息")
+        }, "消息", name='Message')
 UPLOAD_SCHEMA = s.Object({
         'id': s.Integer("上传ID"),
         'name': s.String("文件名"),
         'media_type': s.String("文件类型"),
         'size': s.Integer("大小（字节）"),
         'sha256': s.String("SHA-256"),
-        }, "上传文件")
+        }, "上传文件", name='Upload')
 
 
 def me_json(user, role):

@@ -39,31 +39,31 @@ BANNER = s.Object({
         'link': s.String("链接", nullable=True),
         'image_url': s.String("图片地址", nullable=True),
         'end': s.DateTime("结束时间", nullable=True),
-        }, "横幅")
+        }, "横幅", name='Banner')
 QUICK_ENTRY = s.Object({
         'key': s.String("标识"),
         'title': s.String("名称"),
         'path': s.String("页面"),
-        }, "快捷入口")
+        }, "快捷入口", name='QuickEntry')
 TECHNICIANS = s.Object({
         'district': s.String("区县代码", nullable=True),
         'district_name': s.String("区县", nullable=True),
         'count': s.Integer("附近师傅数", minimum=0),
         'average_rating': s.Money("平均评分", nullable=True),
-        }, "附近师傅")
+        }, "附近师傅", name='TechnicianShowcase')
 HOME_PAGE = s.Object({
         'service_intro': s.String("服务介绍", nullable=True),
         'banners': s.List("横幅", BANNER),
         'promotions': s.List("活动", BANNER),
         'quick_entries': s.List("快捷入口", QUICK_ENTRY),
         'technicians': TECHNICIANS,
-        }, "首页")
+        }, "首页", name='HomePage')
 CATEGORY = s.Object({
         'id': s.Integer("分类ID"),
         'code': s.String("代码"),
         'name': s.String("名称"),
         'count': s.Integer("文章数", minimum=0),
-        }, "知识分类")
+        }, "知识分类", name='ArticleCategory')
 ARTICLE = s.Object({
         'id': s.Integer("文章ID"),
         'title': s.String("标题"),
@@ -76,11 +76,11 @@ ARTICLE = s.Object({
         'tags': s.List("标签", s.String("标签")),
         'published_at': s.DateTime("发布时间", nullable=True),
         'views': s.Integer("阅读数", minimum=0),
-        }, "文章")
+        }, "文章", name='Article')
 ARTICLE_DETAIL = s.Object({
         **ARTICLE.fields,
         'body': s.String("正文", nullable=True),
-        }, "文章详情")
+        }, "文章详情", name='ArticleDetail')
 FEEDBACK_ITEM = s.Object({
         'id': s.Integer("反馈ID"),
         'kind': s.Enum("类型", FEEDBACK_KINDS),
@@ -94,7 +94,7 @@ FEEDBACK_ITEM = s.Object({
         'reply': s.String("回复", nullable=True),
         'replied_at': s.DateTime("回复时间", nullable=True),
         'created_at': s.DateTime("提交时间"),
-        }, "意见反馈")
+        }, "意见反馈", name='Feedback')
 
 
 # ---- home ------------------------------------------------------------------

@@ -35,6 +35,15 @@ def channel_available():
         raise api.ApiError(503, 'payment_unavailable',
             gettext('yuexing_payment.msg_api_payment_unavailable')) from None
 
+PAYMENT_STATES = [('draft', "草稿"), ('pending', "待支付"),
+    ('collected', "待交款"), ('paid', "已支付"),
+    ('partially_refunded', "部分退款"), ('refunded', "已退款"),
+    ('closed', "已关闭"), ('failed', "支付失败")]
+BILL_STATES = [('draft', "草稿"), ('validated', "已确认"),
+    ('posted', "待付款"), ('paid', "已付清"), ('cancelled', "已取消")]
+REFUND_STATES = [('draft', "草稿"), ('to_approve', "待审批"),
+    ('approved', "已审批"), ('processing', "退款中"), ('done', "已退款"),
+    ('failed', "退款失败"), ('rejected', "已驳回"), ('cancelled', "已取消")]
 PAYMENT = s.Object({
         'id': s.Integer("收款ID"),
         'number': s.String("商户订单号"),
@@ -44,16 +53,16 @@ PAYMENT = s.Object({
                 ('full', "全款")]),
         'amount': s.Money("金额"),
         'refunded': s.Money("已退款"),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", PAYMENT_STATES),
         'state_label': s.String("状态名称"),
         'paid_at': s.DateTime("支付时间", nullable=True),
-        }, "收款")
+        }, "收款", name='Payment')
 BILL = s.Object({
         'id': s.Integer("账单ID"),
         'number': s.String("账单号", nullable=True),
         'kind': s.String("类型", nullable=True),
         'work_order': s.String("工单号", nullable=True),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", BILL_STATES),
         'total': s.Money("应收金额"),
         'deposit': s.Money("定金"),
         'received': s.Money("已收"),
@@ -62,15 +71,15 @@ BILL = s.Object({
         'due_date': s.Date("到期日", nullable=True),
         'next_amount': s.Money("本次应付"),
         'next_purpose': s.String("本次用途"),
-        }, "账单")
+        }, "账单", name='Bill')
 REFUND = s.Object({
         'id': s.Integer("退款ID"),
         'number': s.String("退款单号"),
         'amount': s.Money("金额"),
         'reason': s.String("原因"),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", REFUND_STATES),
         'state_label': s.String("状态名称"),
-        }, "退款")
+        }, "退款", name='Refund')
 
 
 def payment_json(payment):
@@ -287,7 +296,7 @@ def site_payment(call, order_id):
 WECHAT_FAIL = s.Object({
         'code': s.Enum("结果", ['FAIL']),
         'message': s.String("原因"),
-        }, "微信支付通知应答")
+        }, "微信支付通知应答", name='WeChatPayNotifyFail')
 
 
 def _wechat_answer(status, message=None):

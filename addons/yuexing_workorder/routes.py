@@ -24,6 +24,16 @@ CITY_SPEED_KMH = 25
 # Booking slots offered to the customer (local time).
 SLOTS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)),
     (dt.time(14), dt.time(16)), (dt.time(16), dt.time(18))]
+VISIT_STATES = [
+    ('planned', "待出发"), ('on_the_way', "在途"), ('on_site', "已到场"),
+    ('done', "已离场"), ('missed', "未上门"), ('cancelled', "已取消")]
+QUOTE_STATES = [
+    ('draft', "草稿"), ('pending', "待审批"), ('approved', "已审批"),
+    ('sent', "待客户确认"), ('confirmed', "已确认"),
+    ('rejected', "客户已拒绝"),
+    ('superseded', "已被新版本取代"), ('cancelled', "已取消")]
+STEP_STATES = [('todo', "未开始"), ('in_progress', "进行中"),
+    ('done', "已完成")]
 STATE_CHOICES = [
     ('draft', "草稿"), ('submitted', "待受理"), ('surveying', "待勘察"),
     ('quoted', "已报价"), ('confirmed', "待派工"), ('dispatched', "已派工"),
@@ -47,21 +57,21 @@ TECHNICIAN_BRIEF = s.Object({
         'name': s.String("姓名"),
         'rating': s.Money("评分", nullable=True),
         'phone': s.String("电话（脱敏）", nullable=True),
-        }, "师傅", nullable=True)
+        }, "师傅", nullable=True, name='TechnicianBrief')
 POSITION = s.Object({
         'latitude': s.Number("纬度"),
         'longitude': s.Number("经度"),
         'at': s.DateTime("定位时间"),
         'eta_minutes': s.Integer("预计到达（分钟）", nullable=True),
-        }, "师傅位置", nullable=True)
+        }, "师傅位置", nullable=True, name='Position')
 VISIT = s.Object({
         'id': s.Integer("预约ID"),
         'kind': s.String("类型"),
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", VISIT_STATES),
         'position': POSITION,
-        }, "上门预约", nullable=True)
+        }, "上门预约", nullable=True, name='Visit')
 QUOTE_LINE = s.Object({
         'kind': s.String("类型"),
         'description': s.String("项目"),
@@ -69,30 +79,30 @@ QUOTE_LINE = s.Object({
         'unit': s.String("单位"),
         'unit_price': s.Money("单价"),
         'amount': s.Money("金额"),
-        }, "报价明细")
+        }, "报价明细", name='QuoteLine')
 QUOTE = s.Object({
         'id': s.Integer("报价ID"),
         'number': s.String("报价单号"),
         'version': s.Integer("版本"),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", QUOTE_STATES),
         'untaxed_amount': s.Money("不含税金额"),
         'tax_amount': s.Money("增值税"),
         'total_amount': s.Money("合计"),
         'valid_until': s.Date("有效期至", nullable=True),
         'lines': s.List("明细", QUOTE_LINE),
         'can_confirm': s.Boolean("可确认"),
-        }, "报价")
+        }, "报价", name='Quote')
 TIMELINE = s.Object({
         'at': s.DateTime("时间"),
         'state': s.Enum("状态", STATE_CHOICES),
         'label': s.String("说明"),
-        }, "进度")
+        }, "进度", name='TimelineEntry')
 STEP = s.Object({
         'id': s.Integer("步骤ID"),
         'name': s.String("步骤"),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", STEP_STATES),
         'photos': s.Integer("照片数"),
-        }, "施工步骤")
+        }, "施工步骤", name='Step')
 RATING = s.Object({
         'punctuality': s.Integer("准时"),
         'quality': s.Integer("施工质量"),
@@ -100,7 +110,7 @@ RATING = s.Object({
         'cleanliness': s.Integer("现场整洁"),
         'score': s.Money("得分"),
         'comment': s.String("评价", nullable=True),
-        }, "评价", nullable=True)
+        }, "评价", nullable=True, name='Rating')
 ORDER = s.Object({
         'id': s.Integer("工单ID"),
         'number': s.String("工单号"),
@@ -117,7 +127,7 @@ ORDER = s.Object({
         'estimate_max': s.Money("估价上限", nullable=True),
         'amount': s.Money("报价合计", nullable=True),
         'technician': TECHNICIAN_BRIEF,
-        }, "工单")
+        }, "工单", name='Order')
 ORDER_DETAIL = s.Object({
         **ORDER.fields,
         'preferred_start': s.DateTime("期望上门从", nullable=True),
@@ -130,11 +140,11 @@ ORDER_DETAIL = s.Object({
         'rating': RATING,
         'can_rate': s.Boolean("可评价"),
         'quote_requested': s.Boolean("已申请人工报价"),
-        }, "工单详情")
+        }, "工单详情", name='OrderDetail')
 ESTIMATE = s.Object({
         'estimate_min': s.Money("估价下限", nullable=True),
         'estimate_max': s.Money("估价上限", nullable=True),
-        }, "估价")
+        }, "估价", name='Estimate')
 ADDRESS = s.Object({
         'id': s.Integer("地址ID"),
         'text': s.String("完整地址"),
@@ -144,13 +154,13 @@ ADDRESS = s.Object({
         'street': s.String("街道门牌", nullable=True),
         'latitude': s.Number("纬度", nullable=True),
         'longitude': s.Number("经度", nullable=True),
-        }, "地址")
+        }, "地址", name='Address')
 SLOT = s.Object({
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
         'available': s.Boolean("可预约"),
         'technicians': s.Integer("可上门师傅数"),
-        }, "可预约时段")
+        }, "可预约时段", name='Slot')
 
 # ---- serialisation --------------------------------------------------------
 

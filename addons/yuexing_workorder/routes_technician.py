@@ -22,6 +22,8 @@ from .routes import (
     QUOTE,
     STATE_CHOICES,
     STATE_FILTERS,
+    STEP_STATES,
+    VISIT_STATES,
     _float,
     _label,
     find,
@@ -32,9 +34,6 @@ from .routes import (
 
 TECHNICIANS = ('technician',)
 TAGS = ['师傅端']
-VISIT_STATES = [
-    ('planned', "待出发"), ('on_the_way', "在途"), ('on_site', "已到场"),
-    ('done', "已离场"), ('missed', "未上门"), ('cancelled', "已取消")]
 
 # ---- schemas ----
 
@@ -51,7 +50,7 @@ VISIT = s.Object({
         'longitude': s.Number("经度", nullable=True),
         'check_in_flagged': s.Boolean("签到位置异常"),
         'check_in_distance': s.Integer("签到距离（米）", nullable=True),
-        }, "上门预约")
+        }, "上门预约", name='TechnicianVisit')
 CHECK = s.Object({
         'id': s.Integer("检查项ID"),
         'name': s.String("检查项"),
@@ -59,25 +58,25 @@ CHECK = s.Object({
         'mandatory': s.Boolean("必须合格"),
         'result': s.String("结果", nullable=True),
         'note': s.String("备注", nullable=True),
-        }, "检查项")
+        }, "检查项", name='CheckIn')
 STEP = s.Object({
         'id': s.Integer("步骤ID"),
         'name': s.String("步骤"),
         'instructions': s.String("工艺要求", nullable=True),
-        'state': s.String("状态"),
+        'state': s.Enum("状态", STEP_STATES),
         'required_photos': s.Integer("要求照片数"),
         'photos': s.Integer("已传照片数"),
         'min_hours': s.Number("最短时长（小时）", nullable=True),
         'started_at': s.DateTime("开始时间", nullable=True),
         'checks': s.List("检查项", CHECK),
-        }, "施工步骤")
+        }, "施工步骤", name='TechnicianStep')
 MATERIAL = s.Object({
         'id': s.Integer("领用ID"),
         'product': s.String("材料"),
         'quantity': s.Number("数量"),
         'unit': s.String("单位"),
         'step_id': s.Integer("步骤ID", nullable=True),
-        }, "材料领用")
+        }, "材料领用", name='MaterialUse')
 WORK_ORDER = s.Object({
         **ORDER.fields,
         'customer': s.String("客户"),
@@ -91,13 +90,13 @@ WORK_ORDER = s.Object({
         'materials': s.List("材料领用", MATERIAL),
         'progress': s.Number("施工进度"),
         'signed': s.Boolean("客户已签字"),
-        }, "师傅工单")
+        }, "师傅工单", name='TechnicianOrder')
 INCOME_LINE = s.Object({
         'date': s.Date("日期"),
         'order_number': s.String("工单号", nullable=True),
         'description': s.String("项目"),
         'amount': s.Money("金额"),
-        }, "收入明细")
+        }, "收入明细", name='IncomeLine')
 
 # ---- helpers ----
 
@@ -362,7 +361,7 @@ POSITION_BODY = s.Object({
             maximum=90),
         'longitude': s.Number("经度", required=True, minimum=-180,
             maximum=180),
-        })
+        }, name='PositionReport')
 
 
 def own_visit(call, visit_id):

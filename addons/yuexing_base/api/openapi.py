@@ -156,9 +156,13 @@ def _name_of(obj, fdef):
 def build(database_name, endpoints=None):
     "The OpenAPI document of the given endpoints (default: all)."
     paths = {}
-    for ep in (endpoints or REGISTRY.values()):
-        paths.setdefault(ep.openapi_path, {})[ep.method.lower()] = (
-            operation(ep))
+    with schema.collecting_components() as named:
+        for ep in (endpoints or REGISTRY.values()):
+            paths.setdefault(ep.openapi_path, {})[ep.method.lower()] = (
+                operation(ep))
+    components = {'Error': ERROR_SCHEMA}
+    components.update(sorted(
+            (name, value) for name, (_, value) in named.items()))
     return {
         'openapi': OPENAPI_VERSION,
         'info': {
@@ -171,9 +175,10 @@ def build(database_name, endpoints=None):
                 "\"fields\"}}`，message 为中文。\n\n"
                 "**沙箱（`make run` 的演示环境）**：微信、微信支付、支付宝、"
                 "短信和用友NC 都是本地模拟。居民登录 `POST /auth/wechat` 的 "
-                "code 填 `demo-cduan`（演示居民）或 `demo-任意字符`（新居民），"
-                "绑定手机号的 code 填 `phone-<11位手机号>`；短信验证码显示在"
-                "沙箱控制台 http://127.0.0.1:8001/ （或 `GET /api/sms?phone=`）；"
+                "code 填 `demo-cduan`（演示居民）或 `demo-任意字符`"
+                "（新居民），绑定手机号的 code 填 `phone-<11位手机号>`；"
+                "短信验证码显示在沙箱控制台 http://127.0.0.1:8001/ "
+                "（或 `GET /api/sms?phone=`）；"
                 "下单支付后在控制台点“模拟支付”，或 `POST "
                 "http://127.0.0.1:8001/api/pay {\"out_trade_no\": 收款的 "
                 "number}`，微信支付/支付宝随即发送签名的支付通知。"),
@@ -181,7 +186,7 @@ def build(database_name, endpoints=None):
         'servers': [{'url': f'/{database_name}/api/v1'}],
         'paths': dict(sorted(paths.items())),
         'components': {
-            'schemas': {'Error': ERROR_SCHEMA},
+            'schemas': components,
             'securitySchemes': {
                 'bearerAuth': {
                     'type': 'http', 'scheme': 'bearer',

@@ -13,8 +13,10 @@ message texts are ``ir.message`` records (``msg_api_*``).
         'amount': Money("金额", minimum=0),
         })
 """
+import contextvars
 import datetime as dt
 import re
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from trytond.i18n import gettext
@@ -25,6 +27,23 @@ MISSING = object()
 # NUL and the other C0 controls but tab and newlines: no text field holds
 # them (PostgreSQL refuses NUL)
 _CONTROL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
+# name → (Object, schema) of the named objects met while an OpenAPI
+# document is built (collecting_components); None outside
+_components = contextvars.ContextVar('yuexing_api_components', default=None)
+
+
+@contextmanager
+def collecting_components():
+    """Within: a named Object's json_schema() is a $ref and its schema goes
+    into the yielded dict (the document's components/schemas)."""
+    collected = {}
+    token = _components.set(collected)
+    try:
+        yield collected
+    finally:
+        _components.reset(token)
 
 
 def message(message_name, /, **variables):
@@ -496,6 +515,23 @@ class Object(Field):
         if not self.additional:
             schema['additionalProperties'] = False
         return schema
+
+    def json_schema(self):
+        collected = _components.get()
+        if not self.name or collected is None:
+            return super().json_schema()
+        owner = collected.get(self.name)
+        if owner is None:
+            collected[self.name] = (self, None)   # a recursion stops here
+            nullable, self.nullable = self.nullable, False
+            try:
+                collected[self.name] = (self, super().json_schema())
+            finally:
+                self.nullable = nullable
+        elif owner[0] is not self:
+            raise ValueError(f"two API schemas are named {self.name}")
+        ref = {'$ref': f'#/components/schemas/{self.name}'}
+        return _nullable(ref) if self.nullable else ref
 
     def extend(self, fields, **kwargs):
         "A copy with more (or replaced) fields."
