@@ -37,4 +37,8 @@ FROM nginx:1.27-alpine AS web
 COPY --from=sao /build/node_modules /srv/sao/node_modules
 RUN cp -r /srv/sao/node_modules/tryton-sao/. /srv/sao/ \
     && rm /srv/sao/node_modules/tryton-sao/node_modules
-COPY docker/nginx.conf /etc/nginx/conf.d/default.conf
+# The configuration is rendered from the environment at each start
+# (docker/nginx/render.sh, run by the image's entrypoint before nginx).
+COPY docker/nginx /etc/yuexing-nginx
+RUN rm -f /etc/nginx/conf.d/default.conf \
+    && ln -s /etc/yuexing-nginx/render.sh /docker-entrypoint.d/15-yuexing-render.sh

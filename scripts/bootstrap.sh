@@ -26,6 +26,13 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' \
 if [ "$with_browser" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
+    # The production nginx configuration is rendered (envsubst) and run
+    # (tests/test_nginx); the backup drill runs a PostgreSQL 15 cluster of
+    # its own with pgBackRest (tests/test_backup_drill).
+    command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
+    [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
+    [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"

@@ -89,7 +89,21 @@ class ComposeTestCase(unittest.TestCase):
                 self.services[service]['build']['target'], target)
 
     def test_nginx_proxies_to_trytond(self):
-        conf = (ROOT / 'docker' / 'nginx.conf').read_text()
-        self.assertIn('server trytond:8000', conf)
-        self.assertIn('proxy_pass http://trytond', conf)
-        self.assertIn('root /srv/sao', conf)
+        "The web image renders docker/nginx at start (tests/test_nginx)"
+        nginx = ROOT / 'docker' / 'nginx'
+        template = (nginx / 'templates' / 'nginx.conf.template').read_text()
+        self.assertIn('server ${NGINX_UPSTREAM}', template)
+        self.assertIn('root ${NGINX_SAO_ROOT}', template)
+        self.assertIn('proxy_pass http://trytond',
+            (nginx / 'snippets' / 'proxy.conf').read_text())
+        self.assertTrue(os.access(nginx / 'render.sh', os.X_OK))
+        self.assertIn('COPY docker/nginx /etc/yuexing-nginx', self.dockerfile)
+        self.assertIn('/docker-entrypoint.d/', self.dockerfile)
+        service = self.services['nginx']
+        self.assertIn('${NGINX_CERT_DIR:-./certs}:/etc/nginx/certs:ro',
+            service['volumes'])
+        self.assertEqual(
+            {p.split(':')[-1] for p in service['ports']}, {'80', '443'})
+        for name in ['NGINX_PUBLIC_HOST', 'NGINX_BACKOFFICE_HOST',
+                'NGINX_BACKOFFICE_ALLOW', 'YUEXING_DATABASE']:
+            self.assertIn(name, service['environment'])
