@@ -1,6 +1,8 @@
 # Production images of the platform.
 #   target "app": trytond with our modules (server, worker, cron, init)
 #   target "web": nginx serving the web client and proxying the API
+#   target "db": PostgreSQL 15 with pgBackRest and restic (the database
+#                server, which archives its WAL, and the backup service)
 FROM node:20-bookworm-slim AS sao
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -42,3 +44,10 @@ RUN cp -r /srv/sao/node_modules/tryton-sao/. /srv/sao/ \
 COPY docker/nginx /etc/yuexing-nginx
 RUN rm -f /etc/nginx/conf.d/default.conf \
     && ln -s /etc/yuexing-nginx/render.sh /docker-entrypoint.d/15-yuexing-render.sh
+
+FROM postgres:15-bookworm AS db
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        pgbackrest restic cron ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/*
+COPY docker/backup /etc/yuexing-backup

@@ -3,6 +3,8 @@ engine runs here, so its structure is checked; the entrypoint the containers
 run is exercised for real by test_entrypoint."""
 import os
 import re
+import shutil
+import subprocess
 import unittest
 from pathlib import Path
 
@@ -21,12 +23,16 @@ class ComposeTestCase(unittest.TestCase):
 
     def test_services(self):
         self.assertEqual(set(self.services), {
-                'postgres', 'init', 'trytond', 'worker', 'cron', 'nginx'})
-        self.assertTrue(self.services['postgres']['image'].startswith(
-                'postgres:15'))
+                'postgres', 'init', 'trytond', 'worker', 'cron', 'nginx',
+                'backup', 'restore'})
+        # PostgreSQL 15, with pgBackRest added (the "db" stage).
+        self.assertEqual(self.services['postgres']['build']['target'], 'db')
+        self.assertRegex(self.dockerfile,
+            r'(?m)^FROM postgres:15-bookworm AS db$')
 
     def test_healthchecks(self):
-        for name in ['postgres', 'trytond', 'worker', 'cron', 'nginx']:
+        for name in ['postgres', 'trytond', 'worker', 'cron', 'nginx',
+                'backup']:
             with self.subTest(service=name):
                 check = self.services[name]['healthcheck']
                 self.assertTrue(check['test'])
@@ -45,7 +51,8 @@ class ComposeTestCase(unittest.TestCase):
             'service_healthy')
 
     def test_volumes(self):
-        self.assertEqual(set(self.compose['volumes']), {'pgdata', 'filestore'})
+        self.assertEqual(set(self.compose['volumes']),
+            {'pgdata', 'pgsocket', 'filestore'})
         self.assertIn('pgdata:/var/lib/postgresql/data',
             self.services['postgres']['volumes'])
         for name in ['trytond', 'worker', 'cron', 'init']:
@@ -107,3 +114,94 @@ class ComposeTestCase(unittest.TestCase):
         for name in ['NGINX_PUBLIC_HOST', 'NGINX_BACKOFFICE_HOST',
                 'NGINX_BACKOFFICE_ALLOW', 'YUEXING_DATABASE']:
             self.assertIn(name, service['environment'])
+
+    def test_wal_archived_continuously(self):
+        "The server pushes every WAL segment to pgBackRest's repository"
+        command = self.services['postgres']['command']
+        settings = dict(c.split('=', 1) for c in command if '=' in c)
+        self.assertEqual(command[0], 'postgres')
+        self.assertEqual(settings['archive_mode'], 'on')
+        self.assertEqual(settings['wal_level'], 'replica')
+        self.assertEqual(settings['archive_command'],
+            'pgbackrest archive-push %p')
+        self.assertLessEqual(int(settings['archive_timeout']), 300)
+        self.assertIn('pgsocket:/var/run/postgresql',
+            self.services['postgres']['volumes'])
+        self.assertRegex(self.dockerfile, r'pgbackrest restic cron')
+
+    def test_backup_service(self):
+        backup = self.services['backup']
+        self.assertEqual(backup['image'], self.services['postgres']['image'])
+        self.assertEqual(backup['entrypoint'],
+            ['/etc/yuexing-backup/backup.sh'])
+        self.assertEqual(backup['command'], ['schedule'])
+        self.assertEqual(backup['depends_on']['postgres']['condition'],
+            'service_healthy')
+        # The database files and the attachments, read-only.
+        self.assertIn('pgdata:/var/lib/postgresql/data:ro', backup['volumes'])
+        self.assertIn('filestore:/var/lib/trytond:ro', backup['volumes'])
+        self.assertIn('pgsocket:/var/run/postgresql', backup['volumes'])
+        # Daily full, hourly incremental, hourly attachments (cron fields).
+        environment = backup['environment']
+        schedules = {name: re.search(r':-([^}]*)}', str(
+                    environment[f'BACKUP_{name}_SCHEDULE'])).group(1).split()
+            for name in ['FULL', 'INCR', 'FILES', 'PRUNE']}
+        self.assertEqual(schedules['FULL'][1:], ['2', '*', '*', '*'])
+        for name in ['INCR', 'FILES']:
+            self.assertEqual(schedules[name][1:], ['*', '*', '*', '*'])
+        script = (ROOT / 'docker' / 'backup' / 'backup.sh').read_text()
+        self.assertTrue(os.access(ROOT / 'docker' / 'backup' / 'backup.sh',
+                os.X_OK))
+        for job in ['backup.sh full', 'backup.sh incr', 'backup.sh files',
+                'backup.sh prune']:
+            self.assertIn(job, script)
+        self.assertIn('pgbackrest --type="$1" backup', script)
+        self.assertIn('restic backup', script)
+        self.assertIn('restic forget --prune', script)
+
+    def test_backups_off_site_encrypted_with_retention(self):
+        for name in ['postgres', 'backup', 'restore']:
+            environment = self.services[name]['environment']
+            with self.subTest(service=name):
+                self.assertEqual(environment['PGBACKREST_REPO1_TYPE'], 's3')
+                self.assertEqual(environment['PGBACKREST_STANZA'], 'yuexing')
+                self.assertIn('${BACKUP_S3_ENDPOINT',
+                    environment['PGBACKREST_REPO1_S3_ENDPOINT'])
+                self.assertIn('${BACKUP_S3_BUCKET',
+                    environment['PGBACKREST_REPO1_S3_BUCKET'])
+                self.assertEqual(
+                    environment['PGBACKREST_REPO1_CIPHER_TYPE'], 'aes-256-cbc')
+                self.assertIn('${BACKUP_ENCRYPTION_PASSWORD',
+                    environment['PGBACKREST_REPO1_CIPHER_PASS'])
+                self.assertIn('${BACKUP_RETENTION_DAYS',
+                    environment['PGBACKREST_REPO1_RETENTION_FULL'])
+                self.assertTrue(environment['RESTIC_REPOSITORY'].startswith(
+                        's3:https://${BACKUP_S3_ENDPOINT}/'))
+                self.assertIn('${BACKUP_ENCRYPTION_PASSWORD',
+                    environment['RESTIC_PASSWORD'])
+        keep = self.services['backup']['environment']['BACKUP_FILES_KEEP']
+        self.assertIn('--keep-daily', keep)
+        self.assertEqual(self.services['restore']['profiles'], ['restore'])
+        self.assertTrue((ROOT / 'docs' / 'BACKUP.md').exists())
+
+    @unittest.skipUnless(shutil.which('pgbackrest'),
+        "pgbackrest is not installed (scripts/bootstrap.sh --with-browser)")
+    def test_pgbackrest_knows_every_setting(self):
+        "A misspelt PGBACKREST_* variable would be ignored (only a warning)"
+        def value(text):
+            # ${NAME:-default} → default, ${NAME:?message} / ${NAME} → x
+            return re.sub(r'\$\{(\w+)(:-([^}]*)|:\?[^}]*)?\}',
+                lambda m: m.group(3) or 'x', str(text))
+        environment = self.services['backup']['environment']
+        env = {'PATH': os.environ['PATH'], **{k: value(v)
+                for k, v in environment.items()
+                if k.startswith('PGBACKREST_')}}
+        self.assertGreater(len(env), 15)
+        result = subprocess.run(['pgbackrest', 'help', 'backup'], env=env,
+            capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn('invalid option', result.stdout + result.stderr)
+        env['PGBACKREST_REPO1_RETENTON_FULL'] = '3'  # the test's own check
+        result = subprocess.run(['pgbackrest', 'help', 'backup'], env=env,
+            capture_output=True, text=True)
+        self.assertIn('invalid option', result.stdout + result.stderr)
