@@ -28,10 +28,13 @@ if [ "$with_browser" = 1 ]; then
     command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
     # The production nginx configuration is rendered (envsubst) and run
     # (tests/test_nginx); the backup drill runs a PostgreSQL 15 cluster of
-    # its own with pgBackRest (tests/test_backup_drill).
+    # its own with pgBackRest, the attachments' with restic, both through
+    # docker/backup/backup.sh (tests/test_backup_drill).
     command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
     [ -x /usr/sbin/nginx ] || missing+=(nginx)
     command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
+    command -v restic >/dev/null 2>&1 || missing+=(restic)
+    command -v gosu >/dev/null 2>&1 || missing+=(gosu)
     [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

@@ -24,6 +24,9 @@ from pathlib import Path
 BACKEND = os.environ.get('YUEXING_TEST_BACKEND')
 PG_BIN = Path('/usr/lib/postgresql/15/bin')
 PGBACKREST = shutil.which('pgbackrest')
+RESTIC = shutil.which('restic')
+BACKUP_SH = Path(__file__).resolve().parent.parent / 'docker' / 'backup' / (
+    'backup.sh')
 IS_ROOT = os.geteuid() == 0
 
 
@@ -215,46 +218,59 @@ class PointInTimeRecoveryDrillTestCase(unittest.TestCase):
         with socket.socket() as sock:  # a free port number (own socket)
             sock.bind(('127.0.0.1', 0))
             self.port = sock.getsockname()[1]
-        self.config = self.dir / 'pgbackrest.conf'
-        self.config.write_text(f"""\
-[global]
-repo1-path={self.dir}/repo
-repo1-retention-full=2
-log-path={self.dir}/log
-lock-path={self.dir}/lock
-log-level-console=warn
-log-level-file=off
-start-fast=y
-compress-type=lz4
-
-[{self.STANZA}]
-pg1-path={self.dir}/data
-pg1-port={self.port}
-pg1-socket-path={self.dir}/sock
-pg1-user=postgres
-""")
+        # Configured as in production: PGBACKREST_* variables (the
+        # compose file's x-backup-env), a local repository instead of S3,
+        # encrypted the same way; the backups are taken by the backup
+        # service's own script.
+        self.env = {
+            'PATH': os.environ['PATH'],
+            'BACKUP_ENV_FILE': str(self.dir / 'none.env'),
+            'PGBACKREST_STANZA': self.STANZA,
+            'PGBACKREST_PG1_PATH': str(self.dir / 'data'),
+            'PGBACKREST_PG1_PORT': str(self.port),
+            'PGBACKREST_PG1_SOCKET_PATH': str(self.dir / 'sock'),
+            'PGBACKREST_PG1_USER': 'postgres',
+            'PGBACKREST_REPO1_PATH': str(self.dir / 'repo'),
+            'PGBACKREST_REPO1_CIPHER_TYPE': 'aes-256-cbc',
+            'PGBACKREST_REPO1_CIPHER_PASS': 'drill-password',
+            'PGBACKREST_REPO1_RETENTION_FULL_TYPE': 'time',
+            'PGBACKREST_REPO1_RETENTION_FULL': '30',
+            'PGBACKREST_LOG_PATH': str(self.dir / 'log'),
+            'PGBACKREST_LOCK_PATH': str(self.dir / 'lock'),
+            'PGBACKREST_LOG_LEVEL_CONSOLE': 'warn',
+            'PGBACKREST_LOG_LEVEL_FILE': 'off',
+            'PGBACKREST_START_FAST': 'y',
+            'PGBACKREST_COMPRESS_TYPE': 'lz4',
+            }
         self.running = set()
         self.addCleanup(self.stop_all)
 
     def as_postgres(self, command, check=True):
         if IS_ROOT:
             command = ['runuser', '-u', 'postgres', '--', *command]
+        return self.run_command(command, check)
+
+    def run_command(self, command, check=True):
         result = subprocess.run(command, capture_output=True, text=True,
-            cwd=self.dir)
+            cwd=self.dir, env=self.env)
         if check:
             self.assertEqual(result.returncode, 0,
                 f"{command}\n{result.stdout}\n{result.stderr}")
         return result
 
     def pgbackrest(self, *args):
-        return self.as_postgres([PGBACKREST, f'--config={self.config}',
-                f'--stanza={self.STANZA}', *args])
+        return self.as_postgres([PGBACKREST, *args])
+
+    def backup_script(self, *args):
+        "docker/backup/backup.sh (it switches to postgres itself)."
+        return self.run_command([str(BACKUP_SH), *args])
 
     def start(self, data):
-        self.as_postgres([str(PG_BIN / 'pg_ctl'), '-D', str(data), '-w',
-                '-t', '60', '-l', str(self.dir / 'log' / f'{data.name}.log'),
-                'start'])
+        log = self.dir / 'log' / f'{data.name}.log'
+        result = self.as_postgres([str(PG_BIN / 'pg_ctl'), '-D', str(data),
+                '-w', '-t', '60', '-l', str(log), 'start'], check=False)
         self.running.add(data)
+        self.assertEqual(result.returncode, 0, log.read_text()[-3000:])
 
     def stop(self, data):
         self.as_postgres([str(PG_BIN / 'pg_ctl'), '-D', str(data), '-w',
@@ -282,9 +298,9 @@ pg1-user=postgres
     def test_point_in_time_recovery(self):
         data = self.dir / 'data'
         self.as_postgres([str(PG_BIN / 'initdb'), '-D', str(data), '-U',
-                'postgres', '--auth=trust', '--no-sync'])
-        archive = (f'{PGBACKREST} --config={self.config} '
-            f'--stanza={self.STANZA} archive-push %p')
+                'postgres', '--auth=trust', '--no-sync', '--encoding=UTF8',
+                '--locale=C'])
+        archive = 'pgbackrest archive-push %p'  # as in docker-compose.yml
         with open(data / 'postgresql.conf', 'a') as conf:
             conf.write(f"""
 port = {self.port}
@@ -299,7 +315,7 @@ shared_buffers = 16MB
         self.start(data)
         self.pgbackrest('stanza-create')
         self.pgbackrest('check')
-        self.pgbackrest('--type=full', 'backup')
+        self.backup_script('full')
         # pgBackRest picks the newest backup that ended before the target
         # by its stop time in whole seconds; the drill runs within a second
         # of it, so it names the backup set.
@@ -336,6 +352,11 @@ shared_buffers = 16MB
         self.assertEqual(rows, {'A': 100})
         info = self.pgbackrest('info')
         self.assertIn('full backup', info.stdout)
+        # The repository is encrypted: without the password, nothing.
+        self.env.pop('PGBACKREST_REPO1_CIPHER_PASS')
+        locked = self.as_postgres([PGBACKREST, 'info'], check=False)
+        self.assertNotIn('full backup', locked.stdout)
+        self.assertIn('error', (locked.stdout + locked.stderr).lower())
 
     def wait_for_promotion(self):
         "Connections open while recovery replays: wait until it is over."
@@ -352,3 +373,60 @@ shared_buffers = 16MB
                     break
         self.fail("recovery did not finish: see "
             f"{self.dir / 'log' / 'restored.log'}")
+
+
+@unittest.skipUnless(BACKEND == 'postgresql',
+    "the restore drills run on PostgreSQL (the production database)")
+class AttachmentRestoreDrillTestCase(unittest.TestCase):
+    """(c) The attachments: the backup service's restic snapshot of the
+    filestore, restored as docs/BACKUP.md says, is the same files."""
+
+    def setUp(self):
+        if not RESTIC:
+            self.fail("restic missing: run scripts/bootstrap.sh "
+                "--with-browser")
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = Path(tmp.name)
+        self.filestore = self.dir / 'trytond'
+        self.env = {
+            'PATH': os.environ['PATH'],
+            'HOME': str(self.dir),
+            'BACKUP_ENV_FILE': str(self.dir / 'none.env'),
+            'BACKUP_FILESTORE': str(self.filestore),
+            'RESTIC_REPOSITORY': str(self.dir / 'restic'),
+            'RESTIC_PASSWORD': 'drill-password',
+            'RESTIC_CACHE_DIR': str(self.dir / 'cache'),
+            }
+
+    def run_command(self, *command):
+        result = subprocess.run(command, capture_output=True, text=True,
+            env=self.env)
+        self.assertEqual(result.returncode, 0,
+            f"{command}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def files(self, root):
+        return {str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob('*')) if p.is_file()}
+
+    def test_filestore_snapshot_restored(self):
+        # trytond's filestore: <database>/<hash prefix>/<hash>
+        for i in range(20):
+            path = self.filestore / 'yuexing' / f'{i:02x}' / f'file{i}'
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(1000 + i))
+        self.run_command('restic', 'init')
+        self.run_command(str(BACKUP_SH), 'files')
+        before = self.files(self.filestore)
+        # Lost after the snapshot: a file, and then the whole folder.
+        (self.filestore / 'yuexing' / '00' / 'file0').unlink()
+        shutil.rmtree(self.filestore)
+        self.run_command(str(BACKUP_SH), 'prune')
+        snapshots = json.loads(self.run_command('restic', 'snapshots',
+                '--tag', 'filestore', '--json').stdout)
+        self.assertEqual(len(snapshots), 1)
+        self.run_command('restic', 'restore', snapshots[0]['short_id'],
+            '--target', '/', '--include', str(self.filestore))
+        self.assertEqual(self.files(self.filestore), before)
+        self.assertEqual(len(before), 20)

@@ -11,14 +11,21 @@
 #   backup.sh check      both repositories readable, WAL archiving working
 #   backup.sh info       what is in the repositories
 set -euo pipefail
-ENV_FILE=/run/yuexing-backup.env
+ENV_FILE=${BACKUP_ENV_FILE:-/run/yuexing-backup.env}
 FILESTORE=${BACKUP_FILESTORE:-/var/lib/trytond}
 
 # cron starts its jobs with an empty environment: they read the service's
 # settings from this file (root only: it holds the S3 keys).
 [ -f "$ENV_FILE" ] && . "$ENV_FILE"
 
-pgbackrest() { gosu postgres pgbackrest "$@"; }
+# pgBackRest runs as the owner of the database files (refuses root).
+pgbackrest() {
+    if [ "$(id -u)" = 0 ]; then
+        gosu postgres pgbackrest "$@"
+    else
+        command pgbackrest "$@"
+    fi
+}
 log() { printf '%s backup: %s\n' "$(date -Is)" "$*"; }
 
 case "${1:-schedule}" in
