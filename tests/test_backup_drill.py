@@ -76,6 +76,7 @@ class DumpRestoreDrillTestCase(unittest.TestCase):
             DB_CACHE,
             _db_cache_file,
             activate_module,
+            drop_db,
         )
         self.source = f'yxdrill_src_{os.getpid()}'
         self.copy = f'yxdrill_copy_{os.getpid()}'
@@ -83,9 +84,13 @@ class DumpRestoreDrillTestCase(unittest.TestCase):
         self.addCleanup(self.dumps.cleanup)
         for name in [self.source, self.copy]:
             self.addCleanup(drop_database, name)
-        # The test database of the run stays as it is for the other tests:
-        # the drill's database is a fresh copy of the activated modules'
-        # cache dump (trytond's test cache), with a world committed in it.
+        # The drill's database is a copy of trytond's test cache dump of
+        # yuexing_account with a world committed in it (the run's test
+        # database stays clean). Like trytond's test classes, a fresh test
+        # database, dropped after: the cache holds exactly these modules and
+        # the yuexing_account tests of the same run reuse it.
+        drop_db()
+        self.addCleanup(drop_db)
         activate_module(['yuexing_account'], lang='zh_CN')
         cache = _db_cache_file(DB_CACHE, 'yuexing_account--zh_CN')
         self.createdb(self.source)

@@ -36,6 +36,10 @@ schedule)
     # Both are no-ops when the repositories exist already.
     pgbackrest stanza-create
     restic cat config >/dev/null 2>&1 || restic init
+    # A new installation is not left without a backup until the night.
+    if ! pgbackrest info --output=json | grep -q '"label"'; then
+        "$0" full &
+    fi
     cat >/etc/cron.d/yuexing-backup <<CRON
 SHELL=/bin/bash
 ${BACKUP_FULL_SCHEDULE:-0 2 * * *} root /etc/yuexing-backup/backup.sh full >/proc/1/fd/1 2>&1
