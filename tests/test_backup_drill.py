@@ -321,16 +321,22 @@ shared_buffers = 16MB
         self.pgbackrest('stanza-create')
         self.pgbackrest('check')
         self.backup_script('full')
+        self.execute("CREATE TABLE drill (batch text, n int)")
+        self.execute("INSERT INTO drill SELECT 'A', g FROM "
+            "generate_series(1, 60) g")
+        # The hourly incremental (on top of the full): restored with it,
+        # then the WAL replayed.
+        self.backup_script('incr')
+        self.execute("INSERT INTO drill SELECT 'A', g FROM "
+            "generate_series(61, 100) g")
         # pgBackRest picks the newest backup that ended before the target
         # by its stop time in whole seconds; the drill runs within a second
         # of it, so it names the backup set.
         info = json.loads(self.pgbackrest('info', '--output=json').stdout)
-        backup, = info[0]['backup']
-        self.assertEqual(backup['type'], 'full')
+        full, backup = info[0]['backup']
+        self.assertEqual((full['type'], backup['type']), ('full', 'incr'))
+        self.assertEqual(backup['reference'], [full['label']])
 
-        self.execute("CREATE TABLE drill (batch text, n int)")
-        self.execute("INSERT INTO drill SELECT 'A', g FROM "
-            "generate_series(1, 100) g")
         # The point to return to: after A's commit, before B's (the
         # server's clock, the one its commit records carry).
         (target,), = self.query(
@@ -357,6 +363,7 @@ shared_buffers = 16MB
         self.assertEqual(rows, {'A': 100})
         info = self.pgbackrest('info')
         self.assertIn('full backup', info.stdout)
+        self.assertIn('incr backup', info.stdout)
         # The repository is encrypted: without the password, nothing.
         self.env.pop('PGBACKREST_REPO1_CIPHER_PASS')
         locked = self.as_postgres([PGBACKREST, 'info'], check=False)
