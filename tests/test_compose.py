@@ -128,6 +128,10 @@ class ComposeTestCase(unittest.TestCase):
         self.assertIn('pgsocket:/var/run/postgresql',
             self.services['postgres']['volumes'])
         self.assertRegex(self.dockerfile, r'pgbackrest restic cron')
+        # The backup schedule's time zone stays out of the database server
+        # (a new cluster would take it as its default timezone).
+        self.assertNotIn('TZ', self.services['postgres']['environment'])
+        self.assertIn('TZ', self.services['backup']['environment'])
 
     def test_backup_service(self):
         backup = self.services['backup']
