@@ -357,11 +357,15 @@ class LiveNginxTestCase(unittest.TestCase):
         cert, key = make_certificate(tmp)
         # Wrapped as trytond wraps its WSGI application for the number of
         # proxies the compose file gives it.
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
         from trytond.wsgi import NumProxyFix
+        class Quiet(WSGIRequestHandler):
+            def log(self, *args):
+                pass
         cls.upstream = make_server('127.0.0.1', 0,
-            NumProxyFix(echo_app, trytond_num_proxies()), threaded=True)
+            NumProxyFix(echo_app, trytond_num_proxies()), threaded=True,
+            request_handler=Quiet)
         threading.Thread(target=cls.upstream.serve_forever,
             daemon=True).start()
         cls.https, cls.http = free_port(), free_port()
