@@ -76,8 +76,11 @@ def secret_input(field):
 
 
 def hidden_fields(Model):
-    "Names of the fields of Model no RPC user may read."
-    return getattr(Model, '_encrypted_hidden', frozenset())
+    """Names of the fields of Model no RPC user may read: the Encrypted
+    and BlindIndex fields, and those a model lists in _server_only_fields
+    (e.g. the salted hash of a short code, which a reader could reverse)."""
+    return getattr(Model, '_encrypted_hidden', frozenset()) | frozenset(
+        getattr(Model, '_server_only_fields', ()))
 
 
 class EncryptedMixin:

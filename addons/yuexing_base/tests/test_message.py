@@ -372,6 +372,18 @@ class MessageCentreTestCase(ApiTestCase):
                 self.wechat.secret)
             Transaction().rollback()
 
+    def test_sms_code_hashes_never_read(self):
+        "A salted hash of six digits is reversible: not even admins read it"
+        with self.db() as pool:
+            SmsCode = pool.get('yuexing.auth.sms_code')
+            admin = create_user('msg_xitong_sms', ['group_system_admin'])
+            with acting_as(admin):
+                for name in ['salt', 'code_hash']:
+                    with self.assertRaises(AccessError):
+                        SmsCode.read([], [name])
+                SmsCode.read([], ['phone', 'expires_at'])
+            Transaction().rollback()
+
     def test_secret_from_server_configuration_wins(self):
         from trytond.config import config
         config.add_section('yuexing_wechat')
