@@ -6,6 +6,8 @@
 #   entrypoint.sh cron     run the scheduled jobs
 # Configuration comes from the environment only: TRYTOND_DATABASE__URI
 # (postgresql://user:password@host:5432/), YUEXING_DATABASE, WEB_WORKERS...
+# With YUEXING_PRODUCTION=1 the encryption keys YUEXING_ENCRYPTION_KEYS
+# (comma separated, the first encrypts) are required.
 set -euo pipefail
 
 ROOT=${YUEXING_ROOT:-/app}
@@ -16,6 +18,25 @@ export TRYTOND_CONFIG=${TRYTOND_CONFIG:-$ROOT/config/trytond.conf}
 export TRYTOND_DATABASE_NAMES=$DB
 export YUEXING_DATABASE=$DB
 : "${TRYTOND_DATABASE__URI:?TRYTOND_DATABASE__URI must be set}"
+
+# Encryption at rest: production never falls back to a generated key (the
+# data would be unreadable by the other containers and after a rebuild).
+if [ "${YUEXING_PRODUCTION:-0}" = 1 ]; then
+    : "${YUEXING_ENCRYPTION_KEYS:?YUEXING_ENCRYPTION_KEYS must be set when YUEXING_PRODUCTION=1 (scripts/manage.py gen-key)}"
+    "$PYTHON" - <<'PY'
+import os, sys
+from cryptography.fernet import Fernet
+keys = [k.strip() for k in os.environ['YUEXING_ENCRYPTION_KEYS'].split(',')
+    if k.strip()]
+try:
+    if not keys:
+        raise ValueError("empty")
+    for key in keys:
+        Fernet(key)
+except Exception as exception:
+    sys.exit(f"YUEXING_ENCRYPTION_KEYS holds an invalid key: {exception}")
+PY
+fi
 
 wait_for_database() {
     for _ in $(seq 1 60); do

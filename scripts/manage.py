@@ -5,6 +5,8 @@
     manage.py setup   [-d yuexing]                           company, regions
     manage.py demo    [-d yuexing] [--orders N] [--seed S]   demo data
     manage.py modules                                        our module names
+    manage.py gen-key                              print a new encryption key
+    manage.py rotate-keys [-d yuexing]             re-encrypt with key 1
 
 The configuration comes from TRYTOND_CONFIG (default config/trytond.conf)
 and TRYTOND_* environment variables. Run with the project's venv python.
@@ -212,6 +214,29 @@ def cmd_initdb(args):
         file=sys.stderr)
 
 
+def cmd_gen_key(args):
+    "A new Fernet key for YUEXING_ENCRYPTION_KEYS."
+    from cryptography.fernet import Fernet
+    print(Fernet.generate_key().decode())
+
+
+def cmd_rotate_keys(args):
+    """Re-encrypt every encrypted column (and recompute the keyed hashes)
+    with the first key of YUEXING_ENCRYPTION_KEYS; the older keys can be
+    removed afterwards."""
+    pool, transaction = _transaction(args.database)
+    with transaction:
+        from trytond.modules.yuexing_base import crypto, encrypted
+        crypto.check()
+        progress = _Progress()
+        changed = encrypted.rotate_all(pool,
+            progress=lambda model, done, total: progress(
+                f"重新加密 {model}", done, total))
+        transaction.commit()
+    for model, rows in changed.items():
+        print(f"{model}: {rows} 行已用新密钥加密", file=sys.stderr)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest='command', required=True)
@@ -237,6 +262,8 @@ def main(argv=None):
     with_demo(with_db(sub.add_parser('demo'))).set_defaults(func=cmd_demo)
     sub.add_parser('modules').set_defaults(
         func=lambda a: print(' '.join(our_modules())))
+    sub.add_parser('gen-key').set_defaults(func=cmd_gen_key)
+    with_db(sub.add_parser('rotate-keys')).set_defaults(func=cmd_rotate_keys)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -64,6 +64,9 @@ def pg_drop(prefix, uri=PG_URI):
     connection.close()
 
 
+TEST_ENCRYPTION_KEY = 'UVqBT2HzFkUKetU-4YrutWm5JyKxFr_zZV5SfYg5lQM='
+
+
 def configure(backend, run_id, cache_dir):
     "Environment for trytond's test framework; must precede its import."
     os.environ['TRYTOND_DATABASE__LANGUAGE'] = 'en'
@@ -77,6 +80,10 @@ def configure(backend, run_id, cache_dir):
         os.environ['DB_NAME'] = ':memory:'
     os.environ['YUEXING_TEST_BACKEND'] = backend
     os.environ.pop('TRYTOND_CONFIG', None)
+    # A fixed, public test-only key: the cached test databases stay
+    # readable between runs and CI needs nothing set by hand.
+    os.environ['YUEXING_ENCRYPTION_KEYS'] = TEST_ENCRYPTION_KEY
+    os.environ.pop('YUEXING_PRODUCTION', None)
 
 
 def weights(backend):

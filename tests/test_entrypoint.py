@@ -98,3 +98,37 @@ class EntrypointTestCase(unittest.TestCase):
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+class ProductionKeysTestCase(unittest.TestCase):
+    "With YUEXING_PRODUCTION=1 the containers refuse to start without keys"
+
+    def run_entrypoint(self, **env):
+        env = {
+            **{k: v for k, v in os.environ.items()
+                if not k.startswith(('TRYTOND_', 'DB_', 'YUEXING_'))},
+            'TRYTOND_DATABASE__URI': 'postgresql://nobody@127.0.0.1:1/',
+            'YUEXING_ROOT': str(ROOT),
+            'YUEXING_PYTHON': sys.executable,
+            'YUEXING_PRODUCTION': '1',
+            **env}
+        # the last role runs any command: "true" once the checks passed
+        return subprocess.run(
+            [str(ROOT / 'docker' / 'entrypoint.sh'), 'true'],
+            env=env, capture_output=True, text=True, timeout=60)
+
+    def test_refuses_without_key(self):
+        result = self.run_entrypoint()
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn('YUEXING_ENCRYPTION_KEYS', result.stderr)
+
+    def test_refuses_invalid_key(self):
+        result = self.run_entrypoint(YUEXING_ENCRYPTION_KEYS='not-a-key')
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn('invalid key', result.stderr)
+
+    def test_starts_with_key(self):
+        from cryptography.fernet import Fernet
+        key = Fernet.generate_key().decode()
+        result = self.run_entrypoint(YUEXING_ENCRYPTION_KEYS=key)
+        self.assertEqual(result.returncode, 0, result.stderr)

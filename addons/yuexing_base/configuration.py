@@ -4,8 +4,11 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 from trytond.transaction import without_check_access
 
+from . import crypto
+from .encrypted import Encrypted, EncryptedMixin, secret_input, secret_status
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+
+class Configuration(EncryptedMixin, ModelSingleton, ModelSQL, ModelView):
     "月星防水 Configuration"
     __name__ = 'yuexing.configuration'
 
@@ -90,10 +93,14 @@ class ApiConfiguration(metaclass=PoolMeta):
 
     # ---- channels ----------------------------------------------------------
     wechat_app_id = fields.Char("Mini-Program AppID")
-    wechat_app_secret = fields.Char(
-        "Mini-Program AppSecret", strip=False,
-        help="Better set in the server configuration: "
-        "TRYTOND_YUEXING_WECHAT__APP_SECRET.")
+    # Secrets: an encrypted column nobody reads over RPC, its status and a
+    # write-only input on the form (see encrypted.py); get_secret reads it.
+    wechat_app_secret = Encrypted("Mini-Program AppSecret")
+    wechat_app_secret_status = secret_status("Mini-Program AppSecret")
+    wechat_app_secret_input = secret_input(fields.Char(
+            "New Mini-Program AppSecret", strip=False,
+            help="Better set in the server configuration: "
+            "TRYTOND_YUEXING_WECHAT__APP_SECRET."))
     wechat_api_base = fields.Char(
         "WeChat API Base URL", required=True)
     wechat_state = fields.Selection([
@@ -107,10 +114,12 @@ class ApiConfiguration(metaclass=PoolMeta):
             ('aliyun', "Aliyun SMS"),
             ], "SMS Provider")
     sms_access_key_id = fields.Char("SMS AccessKey ID")
-    sms_access_key_secret = fields.Char(
-        "SMS AccessKey Secret", strip=False,
-        help="Better set in the server configuration: "
-        "TRYTOND_YUEXING_SMS__ACCESS_KEY_SECRET.")
+    sms_access_key_secret = Encrypted("SMS AccessKey Secret")
+    sms_access_key_secret_status = secret_status("SMS AccessKey Secret")
+    sms_access_key_secret_input = secret_input(fields.Char(
+            "New SMS AccessKey Secret", strip=False,
+            help="Better set in the server configuration: "
+            "TRYTOND_YUEXING_SMS__ACCESS_KEY_SECRET."))
     sms_sign_name = fields.Char("SMS Sign Name")
     sms_endpoint = fields.Char("SMS Endpoint", required=True)
     sms_region = fields.Char("SMS Region", required=True)
@@ -212,21 +221,23 @@ class ApiConfiguration(metaclass=PoolMeta):
 
     @classmethod
     def settings(cls, *names):
-        """The configuration as a plain dict, read without access checks
-        (API callers may not read the secrets themselves): the given field
-        names, or all of them (which costs a query per company-dependent
-        field: name them on hot paths). A secret set in the server
-        configuration (or its TRYTOND_<SECTION>__<OPTION> environment
-        variable) wins over the database value."""
+        """The configuration as a plain dict for server code, read without
+        access checks (API callers may not read the configuration
+        themselves): the given field names, or all of them (which costs a
+        query per company-dependent field: name them on hot paths).
+        Encrypted secrets come decrypted, as get_secret gives them."""
         if not names:
             names = [name for name, field in cls._fields.items()
                 if not isinstance(field, (fields.Function, fields.One2Many,
                             fields.Many2Many))
                 and name not in {'id', 'create_uid', 'create_date',
                     'write_uid', 'write_date', 'rec_name'}]
+        secrets = [n for n in names if n in cls._encrypted_fields]
+        plain = [n for n in names if n not in cls._encrypted_fields]
         with without_check_access():
             record = cls(1)
-            values = {name: getattr(record, name) for name in names}
+            values = {name: getattr(record, name) for name in plain}
+        values.update(cls.get_secrets(*secrets))
         for name, (section, option) in cls.SECRETS.items():
             if name not in values:
                 continue
@@ -234,6 +245,29 @@ class ApiConfiguration(metaclass=PoolMeta):
             if value:
                 values[name] = value
         return values
+
+    @classmethod
+    def get_secrets(cls, *names):
+        """{name: clear value} of encrypted secrets: the server
+        configuration (or its TRYTOND_<SECTION>__<OPTION> environment
+        variable) wins over the database. Server code only: never return
+        these values to a client."""
+        assert set(names) <= set(cls._encrypted_fields), names
+        if not names:
+            return {}
+        with without_check_access():
+            stored, = cls.read([1], list(names))
+        result = {}
+        for name in names:
+            section, option = cls.SECRETS.get(name, (None, None))
+            value = section and config.get(section, option, default=None)
+            result[name] = value or crypto.decrypt(stored[name])
+        return result
+
+    @classmethod
+    def get_secret(cls, name):
+        "The clear value of one secret (see get_secrets)."
+        return cls.get_secrets(name)[name]
 
     @classmethod
     def get_rate_limits(cls, kind):

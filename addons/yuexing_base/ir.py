@@ -1,4 +1,6 @@
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+
+from .encrypted import hidden_fields
 
 
 class Cron(metaclass=PoolMeta):
@@ -20,3 +22,30 @@ class Cron(metaclass=PoolMeta):
                 ('yuexing.auth.sms_code|clean',
                     "Clean SMS Verification Codes"),
                 ])
+
+
+class FieldAccess(metaclass=PoolMeta):
+    __name__ = 'ir.model.field.access'
+
+    @classmethod
+    def get_access(cls, models):
+        """Encrypted columns and their hashes are never readable over RPC,
+        whatever the access rows grant (administrators included): only
+        server code reads them, through EncryptedMixin.decrypted."""
+        accesses = super().get_access(models)
+        pool = Pool()
+        result = {}
+        for model, maccesses in accesses.items():
+            try:
+                hidden = hidden_fields(pool.get(model))
+            except KeyError:
+                hidden = ()
+            if hidden:
+                # copies: super() caches and shares its dictionaries
+                maccesses = dict(maccesses)
+                for name in hidden:
+                    maccesses[name] = dict(
+                        maccesses.get(name, {'write': 1, 'create': 1,
+                                'delete': 1}), read=0)
+            result[model] = maccesses
+        return result

@@ -4,6 +4,11 @@ deposit, and the journals and accounts receipts are booked on."""
 from decimal import Decimal
 
 from trytond.model import fields
+from trytond.modules.yuexing_base.encrypted import (
+    Encrypted,
+    secret_input,
+    secret_status,
+)
 from trytond.pool import Pool, PoolMeta
 
 PAYMENT_SECRETS = {
@@ -17,6 +22,8 @@ PAYMENT_SECRETS = {
     'alipay_private_key': ('yuexing_alipay', 'private_key'),
     'alipay_public_key': ('yuexing_alipay', 'alipay_public_key'),
     }
+# Encrypted, never readable over RPC: server code calls
+# Configuration.get_secret(name).
 SECRET_FIELDS = ['wechatpay_private_key', 'wechatpay_api_v3_key',
     'alipay_private_key']
 
@@ -30,14 +37,19 @@ class Configuration(metaclass=PoolMeta):
         "WeChat Pay AppID",
         help="Empty: the mini-program AppID.")
     wechatpay_serial_no = fields.Char("Merchant Certificate Serial")
-    wechatpay_private_key = fields.Text(
-        "Merchant Private Key (PEM)",
-        help="Better set in the server configuration: "
-        "TRYTOND_YUEXING_WECHATPAY__PRIVATE_KEY.")
-    wechatpay_api_v3_key = fields.Char(
-        "API v3 Key", strip=False,
-        help="Better set in the server configuration: "
-        "TRYTOND_YUEXING_WECHATPAY__API_V3_KEY.")
+    wechatpay_private_key = Encrypted("Merchant Private Key (PEM)")
+    wechatpay_private_key_status = secret_status(
+        "Merchant Private Key (PEM)")
+    wechatpay_private_key_input = secret_input(fields.Text(
+            "New Merchant Private Key (PEM)",
+            help="Better set in the server configuration: "
+            "TRYTOND_YUEXING_WECHATPAY__PRIVATE_KEY."))
+    wechatpay_api_v3_key = Encrypted("API v3 Key")
+    wechatpay_api_v3_key_status = secret_status("API v3 Key")
+    wechatpay_api_v3_key_input = secret_input(fields.Char(
+            "New API v3 Key", strip=False,
+            help="Better set in the server configuration: "
+            "TRYTOND_YUEXING_WECHATPAY__API_V3_KEY."))
     wechatpay_platform_key = fields.Text(
         "Platform Public Key or Certificate (PEM)")
     wechatpay_platform_serial = fields.Char(
@@ -46,10 +58,12 @@ class Configuration(metaclass=PoolMeta):
         required=True)
     # ---- Alipay -------------------------------------------------------------
     alipay_app_id = fields.Char("Alipay AppID")
-    alipay_private_key = fields.Text(
-        "Alipay App Private Key (PEM)",
-        help="Better set in the server configuration: "
-        "TRYTOND_YUEXING_ALIPAY__PRIVATE_KEY.")
+    alipay_private_key = Encrypted("Alipay App Private Key (PEM)")
+    alipay_private_key_status = secret_status("Alipay App Private Key (PEM)")
+    alipay_private_key_input = secret_input(fields.Text(
+            "New Alipay App Private Key (PEM)",
+            help="Better set in the server configuration: "
+            "TRYTOND_YUEXING_ALIPAY__PRIVATE_KEY."))
     alipay_public_key = fields.Text("Alipay Public Key (PEM)")
     alipay_gateway = fields.Char("Alipay Gateway", required=True)
     # ---- behaviour ----------------------------------------------------------

@@ -10,6 +10,11 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base import phone as phone_tools
+from trytond.modules.yuexing_base.encrypted import (
+    BlindIndex,
+    Encrypted,
+    EncryptedMixin,
+)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -61,7 +66,12 @@ def can_see_private():
     return bool(groups & allowed)
 
 
-class Employee(metaclass=PoolMeta):
+def normalise_private(value):
+    "ID and bank numbers are kept without spaces, in upper case."
+    return (value or '').replace(' ', '').upper() or None
+
+
+class Employee(EncryptedMixin, metaclass=PoolMeta):
     __name__ = 'company.employee'
 
     # ---- personnel file -----------------------------------------------------
@@ -73,12 +83,17 @@ class Employee(metaclass=PoolMeta):
     age = fields.Function(fields.Integer("Age"), 'get_age')
     phone = fields.Char(
         "Phone", help="Mobile phone, stored in the international format.")
-    id_card = fields.Char("ID Number (stored)", strip=True)
+    # Encrypted at rest, never readable over RPC (yuexing_base/encrypted.py):
+    # users see id_number / bank_account, masked except for HR; server code
+    # gets the clear values with Employee.decrypted(records, 'id_card').
+    id_card = Encrypted("ID Number (stored)", blind_index='id_card_hash',
+        normalise=normalise_private)
+    id_card_hash = BlindIndex("ID Number Hash")
     id_number = fields.Function(
         fields.Char("ID Number", help="Masked except for HR."),
-        'get_private', setter='set_private')
+        'get_private', setter='set_private', searcher='search_private')
     bank_name = fields.Char("Bank")
-    bank_card = fields.Char("Bank Card (stored)", strip=True)
+    bank_card = Encrypted("Bank Card (stored)")
     bank_account = fields.Function(
         fields.Char("Bank Card", help="Masked except for HR."),
         'get_private', setter='set_private')
@@ -157,26 +172,37 @@ class Employee(metaclass=PoolMeta):
     @classmethod
     def get_private(cls, employees, names):
         visible = can_see_private()
-        result = {n: {} for n in names}
-        with without_check_access():
-            records = cls.browse([e.id for e in employees])
-            for employee in records:
-                if 'id_number' in names:
-                    value = employee.id_card
-                    result['id_number'][employee.id] = (
-                        value if visible else mask_middle(value, 4, 4))
-                if 'bank_account' in names:
-                    value = employee.bank_card
-                    result['bank_account'][employee.id] = (
-                        value if visible else mask_middle(value, 0, 4))
+        result = {}
+        if 'id_number' in names:
+            clear = cls.decrypted(employees, 'id_card')
+            result['id_number'] = {i: v if visible else mask_middle(v, 4, 4)
+                for i, v in clear.items()}
+        if 'bank_account' in names:
+            clear = cls.decrypted(employees, 'bank_card')
+            result['bank_account'] = {
+                i: v if visible else mask_middle(v, 0, 4)
+                for i, v in clear.items()}
         return result
+
+    @classmethod
+    def search_private(cls, name, clause):
+        """Exact search on the ID number, through its keyed hash (the
+        column itself is encrypted); only HR may search by it."""
+        _, operator, value = clause[:3]
+        if not can_see_private():
+            return [('id', '=', None)]
+        if operator in {'=', 'ilike', 'like'}:
+            value = (value or '').strip('%')
+            return cls.encrypted_domain('id_card', normalise_private(value))
+        # only exact matches can be found through a hash
+        return [('id', '=', None)]
 
     @classmethod
     def set_private(cls, employees, name, value):
         if not can_see_private():
             raise AccessError(gettext('yuexing_staff.msg_private_hr_only'))
         column = {'id_number': 'id_card', 'bank_account': 'bank_card'}[name]
-        value = (value or '').replace(' ', '').upper() or None
+        value = normalise_private(value)
         if value and name == 'id_number' and not id_number_valid(value):
             raise StaffError(gettext(
                     'yuexing_staff.msg_id_number_invalid', number=value))

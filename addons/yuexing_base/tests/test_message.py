@@ -356,18 +356,40 @@ class MessageCentreTestCase(ApiTestCase):
                 self.assertNotIn('sms_access_key_secret', view['fields'])
             admin = create_user('msg_xitong', ['group_system_admin'])
             with acting_as(admin):
+                # administrators replace secrets, they never read them
+                with self.assertRaises(AccessError):
+                    Configuration.read([1], ['wechat_app_secret'])
                 view = Configuration.fields_view_get(view_type='form')
-                self.assertEqual(view['fields']['wechat_app_secret'].get(
-                        'widget', 'password'), 'password')
+                self.assertNotIn('wechat_app_secret', view['fields'])
+                self.assertIn('wechat_app_secret_input', view['fields'])
                 self.assertIn('widget="password"', view['arch'])
-                self.assertEqual(Configuration(1).wechat_app_secret,
-                    self.wechat.secret)
+                config, = Configuration.read([1], [
+                        'wechat_app_secret_status',
+                        'wechat_app_secret_input'])
+                self.assertEqual(config['wechat_app_secret_status'], 'set')
+                self.assertIsNone(config['wechat_app_secret_input'])
+            self.assertEqual(Configuration.get_secret('wechat_app_secret'),
+                self.wechat.secret)
+            Transaction().rollback()
+
+    def test_sms_code_hashes_never_read(self):
+        "A salted hash of six digits is reversible: not even admins read it"
+        with self.db() as pool:
+            SmsCode = pool.get('yuexing.auth.sms_code')
+            admin = create_user('msg_xitong_sms', ['group_system_admin'])
+            with acting_as(admin):
+                for name in ['salt', 'code_hash']:
+                    with self.assertRaises(AccessError):
+                        SmsCode.read([], [name])
+                SmsCode.read([], ['phone', 'expires_at'])
             Transaction().rollback()
 
     def test_secret_from_server_configuration_wins(self):
         from trytond.config import config
         config.add_section('yuexing_wechat')
         config.set('yuexing_wechat', 'app_secret', 'from-env')
+        # config.get is cached: clear it after removing the section
+        self.addCleanup(config._cache_clear)
         self.addCleanup(config.remove_section, 'yuexing_wechat')
         with self.db() as pool:
             Configuration = pool.get('yuexing.configuration')
