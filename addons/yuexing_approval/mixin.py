@@ -117,5 +117,7 @@ class ApprovalMixin:
     @classmethod
     def copy(cls, records, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('approval_request', None)
+        for name in ['approval_request', 'approval_tasks',
+                'approval_history']:
+            default.setdefault(name, None)
         return super().copy(records, default=default)

@@ -4,7 +4,11 @@ from decimal import Decimal
 
 from trytond.exceptions import UserError
 from trytond.modules.company.tests import set_company
-from trytond.modules.yuexing_base.tests.tools import FunctionalTestCase
+from trytond.modules.yuexing_base.tests.tools import (
+    FunctionalTestCase,
+    acting_as,
+    create_user,
+)
 from trytond.modules.yuexing_workorder.import_ import (
     COLUMNS,
     Importer,
@@ -154,6 +158,8 @@ class OperationsTestCase(FunctionalTestCase):
         pool = Pool()
         Delay = pool.get('yuexing.work_order.delay')
         company = self.setup_world()
+        self.dispatcher = create_user('diaodu', ['group_dispatcher'],
+            company=company)
         with set_company(company):
             order = self.started()
             deadline = order.completion_deadline
@@ -171,7 +177,15 @@ class OperationsTestCase(FunctionalTestCase):
                         'reason': '连续降雨，闭水试验需顺延'}])
             self.assertEqual(delay.current_deadline, deadline)
             self.assertEqual(order.completion_deadline, deadline)
-            Delay.approve([delay])
+            self.assertEqual(delay.extension_hours, 48)
+            # The delay flow (流程配置) asks the dispatchers.
+            task, = delay.approval_tasks
+            self.assertEqual((task.user, task.state),
+                (self.dispatcher, 'pending'))
+            with acting_as(self.dispatcher):
+                Delay.approve([Delay(delay.id)])
+            delay = Delay(delay.id)
+            self.assertEqual(delay.state, 'approved')
             self.assertEqual(order.completion_deadline, later)
             with self.assertRaises(UserError):
                 Delay.reject([delay])
