@@ -177,7 +177,7 @@ class Step(sequence_ordered(), ModelSQL, ModelView):
             'invisible': Eval('approver_kind') != 'user',
             'required': Eval('approver_kind') == 'user',
             })
-    mode = fields.Selection(MODES, "Decided By", required=True,
+    mode = fields.Selection(MODES, "Approval Mode", required=True,
         help="When several people may approve: one of them is enough, or "
         "all of them must approve.")
     match = fields.Selection(MATCHES, "Applies When", required=True)
@@ -286,8 +286,10 @@ class Condition(ModelSQL, ModelView):
         result = {}
         for model in models:
             Model = pool.get(model)
-            for name in Model._approval_fields:
-                result.setdefault(name, Model._fields[name].string)
+            # fields_get: the labels in the user's language
+            for name, definition in Model.fields_get(
+                    Model._approval_fields).items():
+                result.setdefault(name, definition['string'])
         return sorted(result.items(), key=lambda i: i[1])
 
     def typed_value(self):

@@ -362,7 +362,7 @@ class Task(ModelSQL, ModelView):
     name = fields.Char("Step", readonly=True)
     stage = fields.Integer("Stage", readonly=True)
     slot = fields.Integer("Slot", readonly=True)
-    mode = fields.Selection(MODES, "Decided By", readonly=True)
+    mode = fields.Selection(MODES, "Approval Mode", readonly=True)
     user = fields.Many2One('res.user', "Approver", readonly=True,
         ondelete='RESTRICT')
     delegated_from = fields.Many2One('res.user', "On Behalf Of",
