@@ -25,6 +25,15 @@ from trytond.transaction import Transaction, without_check_access
 from .request import ApprovalError
 
 
+def users_of_employees(employees):
+    "The active users acting as these employees."
+    if not employees:
+        return []
+    User = Pool().get('res.user')
+    return User.search([('employees', 'in', [e.id for e in employees])],
+        order=[('id', 'ASC')])
+
+
 class ApprovalMixin:
     __slots__ = ()
     # The document's fields an administrator may use in step conditions.
@@ -58,7 +67,13 @@ class ApprovalMixin:
 
     def approval_users(self, kind, requester):
         """The users of the document-resolved approver kinds
-        (department_head, team_leader, project_manager, b2b_approver)."""
+        (department_head, team_leader, project_manager, b2b_approver).
+        The department head is the supervisor of the requester's employee
+        (company.employee.supervisor); documents add the other kinds."""
+        if kind == 'department_head' and requester:
+            supervisors = [e.supervisor for e in requester.employees
+                if e.supervisor]
+            return users_of_employees(supervisors)
         return []
 
     @classmethod

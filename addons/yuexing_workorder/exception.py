@@ -5,7 +5,10 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
-from trytond.modules.yuexing_approval.mixin import ApprovalMixin
+from trytond.modules.yuexing_approval.mixin import (
+    ApprovalMixin,
+    users_of_employees,
+)
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -169,6 +172,17 @@ class Delay(ApprovalMixin, Workflow, ModelSQL, ModelView):
 
     def approval_requester(self):
         return self.requested_by.id if self.requested_by else None
+
+    def approval_users(self, kind, requester):
+        "The team leader of the requesting technician (班组长)."
+        if kind == 'team_leader' and requester:
+            Team = Pool().get('yuexing.team')
+            employees = [e.id for e in requester.employees]
+            teams = Team.search([('members', 'in', employees)])
+            leaders = [t.leader for t in teams
+                if t.leader and t.leader.id not in employees]
+            return users_of_employees(leaders)
+        return super().approval_users(kind, requester)
 
     @classmethod
     def create(cls, vlist):

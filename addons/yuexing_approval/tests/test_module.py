@@ -2,7 +2,12 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.exceptions import UserError
-from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.company.tests import (
+    CompanyTestMixin,
+    create_company,
+    create_employee,
+    set_company,
+)
 from trytond.modules.yuexing_base.tests.tools import (
     WebClientViewsMixin,
     acting_as,
@@ -217,6 +222,28 @@ class YuexingApprovalTestCase(
             with acting_as(self.service):
                 Document.submit([orphan])
         self.assertIn('本项目经理', cm.exception.message)
+
+    @with_transaction()
+    def test_department_head_is_the_supervisor(self):
+        "The requester's department head: their employee's supervisor"
+        pool = Pool()
+        Document = pool.get(DOCUMENT)
+        company = create_company()
+        with set_company(company):
+            head = create_employee(company, '部门经理')
+            clerk = create_employee(company, '客服专员')
+            clerk.supervisor = head
+            clerk.save()
+        service = create_user('kefu_dept', ['group_customer_service'],
+            company=company, employees=[('add', [clerk.id])])
+        create_user('bumen', ['group_management'], company=company,
+            employees=[('add', [head.id])])
+        create_flow([{'name': '部门审批', 'sequence': 10,
+                    'approver_kind': 'department_head'}])
+        document = create_document('1000')
+        with acting_as(service):
+            Document.submit([document])
+        self.assertEqual(pending_users(document), ['bumen'])
 
     @with_transaction()
     def test_delegation_while_away(self):

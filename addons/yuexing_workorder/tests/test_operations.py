@@ -190,6 +190,41 @@ class OperationsTestCase(FunctionalTestCase):
             with self.assertRaises(UserError):
                 Delay.reject([delay])
 
+    @with_transaction()
+    def test_delay_flow_can_ask_the_team_leader(self):
+        "流程配置: the delay step changed to the technician's team leader"
+        pool = Pool()
+        Delay = pool.get('yuexing.work_order.delay')
+        Step = pool.get('yuexing.approval.step')
+        Team = pool.get('yuexing.team')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = self.setup_world()
+        step = Step(ModelData.get_id(
+                'yuexing_workorder', 'flow_delay_step_dispatcher'))
+        Step.write([step], {'approver_kind': 'team_leader', 'group': None})
+        with set_company(company):
+            order = self.started()
+            leader = create_technician(company, '王班长',
+                [('membrane', 'senior')], user_login='wangbanzhang')
+            Team.create([{'name': '浦东一班', 'code': 'PD1',
+                        'company': company.id, 'leader': leader.id,
+                        'members': [('add', [leader.id,
+                                    self.technician.id])]}])
+            technician_user = create_user('wushifu', ['group_technician'],
+                company=company,
+                employees=[('add', [self.technician.id])])
+            with Transaction().set_user(technician_user.id):
+                delay, = Delay.create([{
+                            'work_order': order.id,
+                            'requested_deadline': order.completion_deadline
+                            + dt.timedelta(days=1),
+                            'reason': '材料未到'}])
+        task, = delay.approval_tasks
+        self.assertEqual(task.user,
+            User.search([('login', '=', 'wangbanzhang')])[0])
+        self.assertEqual(task.request.requester, technician_user)
+
     # ---- costs -------------------------------------------------------------
 
     @with_transaction()
