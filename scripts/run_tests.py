@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = {
     'yuexing_workorder': 700, 'yuexing_base': 420, 'yuexing_staff': 300,
     'yuexing_payment': 330, 'yuexing_nc_connector': 170,
-    'yuexing_content': 80, 'yuexing_account': 40, 'yuexing_approval': 90,
+    'yuexing_content': 80, 'yuexing_account': 40,
     'tests/test_api_schemathesis': 150,
     }
 TIMES_FILE = Path(__file__).resolve().parent / 'test_times.json'
