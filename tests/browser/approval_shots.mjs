@@ -40,17 +40,15 @@ page = await session('xiangmu');
 await openMenu(page, ['审批', '我的待办']);
 await page.waitForTimeout(2500);
 await shot(page, 'approval-todo-list.png');
-const row = page.locator('.tab-pane.active table tbody tr').first();
-await row.locator('input[type="checkbox"]').first().check().catch(() => row.click());
+// Select the first to-do and open 审批… (the form action) with a comment.
+await page.locator('.tab-pane.active table tbody tr').first().click();
 await page.waitForTimeout(500);
-await page.locator('.tab-pane.active [title="操作"], .tab-pane.active button:has-text("操作")')
-  .first().click().catch(() => {});
+await page.locator('[title="执行操作"]').first().click();
 await page.waitForTimeout(800);
-const item = page.getByText('审批…').first();
-if (await item.isVisible().catch(() => false)) {
-  await item.click();
-  await page.locator('.modal-dialog:visible').waitFor();
-  await page.waitForTimeout(1000);
-  await shot(page, 'approval-decide-dialog.png');
-}
+await page.getByText('审批…').first().click();
+await page.locator('.modal-dialog:visible').waitFor();
+await page.waitForTimeout(1000);
+await page.locator('.modal-dialog:visible textarea').first()
+  .fill('材料用量与勘察一致，同意');
+await shot(page, 'approval-decide-dialog.png');
 await browser.close();
