@@ -54,12 +54,43 @@ class Demo(metaclass=PoolMeta):
         return super().steps() + [
             ('demo_work_orders', "工单（完整流程）"),
             ('demo_work_order_history', "历史工单"),
+            ('demo_pending_approvals', "待审批报价"),
             ]
 
     @classmethod
     def _pick_site(cls, rng):
         return rng.choices(
             [s for s, _ in SITE_WEIGHTS], [w for _, w in SITE_WEIGHTS])[0]
+
+    @classmethod
+    def demo_pending_approvals(cls, ctx):
+        """Quotes in the approvers' 我的待办: submitted by 客服 (kefu), one
+        waiting for the project manager (xiangmu), one the manager passed
+        on to the management (guanli)."""
+        pool = Pool()
+        Quote = pool.get('yuexing.quote')
+        users = ctx.records.get('users', {})
+        if not {'kefu', 'xiangmu', 'guanli'} <= set(users):
+            return
+        products = ctx.records['products']
+        surveying = [o for o in ctx.records.get('work_orders', [])
+            if o.state == 'surveying' and not o.quote]
+        transaction = Transaction()
+        for order, rolls, manager_approves in zip(
+                surveying, [30, 100], [False, True], strict=False):
+            quote = Quote.new_version(order)
+            line = pool.get('yuexing.quote.line')(quote=quote,
+                quantity=rolls)
+            line.product = products['JC-SBS-3']
+            line.on_change_product()
+            line.save()
+            with transaction.set_user(users['kefu'].id):
+                Quote.submit_approval([quote])
+            if manager_approves:
+                with transaction.set_user(users['xiangmu'].id):
+                    Quote.decide_approval([Quote(quote.id)], 'approved',
+                        comment="材料用量与勘察一致，同意")
+            ctx.report("待审批报价", 1, 1)
 
     @classmethod
     def demo_work_orders(cls, ctx):

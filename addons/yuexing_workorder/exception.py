@@ -5,6 +5,10 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.yuexing_approval.mixin import (
+    ApprovalMixin,
+    users_of_employees,
+)
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -95,9 +99,11 @@ class OrderException(ModelSQL, ModelView):
             WorkOrder.resume(free)
 
 
-class Delay(Workflow, ModelSQL, ModelView):
+class Delay(ApprovalMixin, Workflow, ModelSQL, ModelView):
     "Delay Request"
     __name__ = 'yuexing.work_order.delay'
+    # What the approval flow's step conditions may test (流程配置).
+    _approval_fields = ['extension_hours']
     work_order = fields.Many2One(
         'yuexing.work_order', "Work Order", required=True,
         ondelete='CASCADE',
@@ -109,6 +115,8 @@ class Delay(Workflow, ModelSQL, ModelView):
     reason = fields.Text(
         "Reason", required=True,
         states={'readonly': Eval('state') != 'pending'})
+    extension_hours = fields.Function(
+        fields.Integer("Extension (Hours)"), 'get_extension_hours')
     requested_by = fields.Many2One('res.user', "Requested By", readonly=True)
     decided_by = fields.Many2One('res.user', "Decided By", readonly=True)
     decided_at = fields.DateTime("Decided At", readonly=True)
@@ -157,10 +165,48 @@ class Delay(Workflow, ModelSQL, ModelView):
                         order=order.rec_name))
         return values
 
+    def get_extension_hours(self, name):
+        if self.requested_deadline and self.current_deadline:
+            return int((self.requested_deadline - self.current_deadline
+                    ).total_seconds() // 3600)
+
+    def approval_requester(self):
+        return self.requested_by.id if self.requested_by else None
+
+    def approval_users(self, kind, requester):
+        "The team leader of the requesting technician (班组长)."
+        if kind == 'team_leader' and requester:
+            Team = Pool().get('yuexing.team')
+            employees = [e.id for e in requester.employees]
+            teams = Team.search([('members', 'in', employees)])
+            leaders = [t.leader for t in teams
+                if t.leader and t.leader.id not in employees]
+            return users_of_employees(leaders)
+        return super().approval_users(kind, requester)
+
+    @classmethod
+    def create(cls, vlist):
+        "A request goes to its approval flow (流程配置) at once."
+        delays = super().create(vlist)
+        free = cls.submit_for_approval(delays)
+        if free:
+            cls.approval_approved(free)
+        return delays
+
     @classmethod
     @ModelView.button
-    @strict_transition('approved')
     def approve(cls, delays):
+        "The current user approves the step waiting for them."
+        cls.decide_approval(delays, 'approved')
+
+    @classmethod
+    @ModelView.button
+    def reject(cls, delays):
+        cls.decide_approval(delays, 'rejected')
+
+    @classmethod
+    @strict_transition('approved')
+    def approval_approved(cls, delays):
         "Move the orders' completion deadline."
         WorkOrder = Pool().get('yuexing.work_order')
         cls.write(delays, {'decided_by': Transaction().user or None,
@@ -177,9 +223,8 @@ class Delay(Workflow, ModelSQL, ModelView):
             WorkOrder.write(*to_write)
 
     @classmethod
-    @ModelView.button
     @strict_transition('rejected')
-    def reject(cls, delays):
+    def approval_rejected(cls, delays):
         cls.write(delays, {'decided_by': Transaction().user or None,
                 'decided_at': dt.datetime.now()})
 

@@ -13,10 +13,10 @@ from trytond.model import (
     fields,
     sequence_ordered,
 )
+from trytond.modules.yuexing_approval.mixin import ApprovalMixin
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
 
 from .exceptions import QuoteError
 
@@ -46,10 +46,13 @@ CONFIRM_CHANNELS = [
     ]
 
 
-class Quote(Workflow, ModelSQL, ModelView):
+class Quote(ApprovalMixin, Workflow, ModelSQL, ModelView):
     "Quote"
     __name__ = 'yuexing.quote'
     _rec_name = 'number'
+    # What the approval flow's step conditions may test (流程配置).
+    _approval_fields = ['total_amount', 'untaxed_amount', 'cost_amount',
+        'margin', 'margin_rate', 'customer_type']
     _draft = {'readonly': Eval('state') != 'draft'}
 
     number = fields.Char("Number", readonly=True)
@@ -82,8 +85,8 @@ class Quote(Workflow, ModelSQL, ModelView):
         fields.Numeric("Margin", digits=(16, 2)), 'get_amounts')
     margin_rate = fields.Function(
         fields.Numeric("Margin Rate", digits=(5, 4)), 'get_amounts')
-    approvals = fields.One2Many(
-        'yuexing.quote.approval', 'quote', "Approvals", readonly=True)
+    customer_type = fields.Function(
+        fields.Char("Customer Type"), 'get_customer_type')
     sent_at = fields.DateTime("Sent At", readonly=True)
     confirmed_at = fields.DateTime("Confirmed At", readonly=True)
     confirmed_by = fields.Char("Confirmed By", readonly=True)
@@ -188,6 +191,10 @@ class Quote(Workflow, ModelSQL, ModelView):
     def search_customer(cls, name, clause):
         return [('work_order.customer',) + tuple(clause[1:])]
 
+    def get_customer_type(self, name):
+        "individual (C端) or enterprise (B端), for approval conditions."
+        return getattr(self.work_order.customer, 'customer_type', None)
+
     @classmethod
     def get_amounts(cls, quotes, names):
         result = {n: {} for n in names}
@@ -245,7 +252,7 @@ class Quote(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, quotes, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['number', 'approvals', 'sent_at', 'confirmed_at',
+        for name in ['number', 'sent_at', 'confirmed_at',
                 'confirmed_by', 'confirm_channel', 'rejection_reason']:
             default.setdefault(name, None)
         return super().copy(quotes, default=default)
@@ -276,7 +283,7 @@ class Quote(Workflow, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('superseded')
     def supersede(cls, quotes):
-        pass
+        cls.cancel_approval(quotes)
 
     # ---- template ----------------------------------------------------------
 
@@ -304,95 +311,44 @@ class Quote(Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def submit_approval(cls, quotes):
-        pool = Pool()
-        Level = pool.get('yuexing.quote.approval.level')
-        Approval = pool.get('yuexing.quote.approval')
-        levels = Level.search([])
-        to_create, auto = [], []
+        """Start the quote approval flow (流程配置); a quote no step applies
+        to is approved at once."""
         for quote in quotes:
             quote.check_lines()
-            needed = [l for l in levels if l.required_for(quote)]
-            if needed:
-                to_create.extend({
-                        'quote': quote.id, 'level': level.id,
-                        'state': 'pending',
-                        } for level in needed)
-            else:
-                auto.append(quote)
-        Approval.create(to_create)
-        pending = [q for q in quotes if q not in auto]
-        cls.write(pending, {'state': 'pending'})
-        cls.ask_approvers(pending)
-        if auto:
-            cls.write(auto, {'state': 'approved'})
-
-    @classmethod
-    def ask_approvers(cls, quotes):
-        "Tell the members of each quote's next level that it waits for them."
-        pool = Pool()
-        Message = pool.get('yuexing.message')
-        User = pool.get('res.user')
-        for quote in quotes:
-            pending = [a for a in quote.approvals if a.state == 'pending']
-            if pending:
-                level = min(pending, key=lambda a: a.level.sequence or 0)
-                users = User.search([('groups', '=', level.level.group.id)])
-                Message.notify('approval_needed', [quote], users=users)
+        free = cls.submit_for_approval(quotes)
+        pending = [q for q in quotes if q not in free]
+        if pending:
+            cls.write(pending, {'state': 'pending'})
+        if free:
+            cls.write(free, {'state': 'approved'})
 
     @classmethod
     @ModelView.button
     def approve(cls, quotes):
-        cls._decide(quotes, 'approved')
+        "The current user approves the step waiting for them."
+        cls.decide_approval(quotes, 'approved')
 
     @classmethod
     @ModelView.button
     def reject_approval(cls, quotes):
-        cls._decide(quotes, 'rejected')
+        cls.decide_approval(quotes, 'rejected')
 
     @classmethod
-    def _decide(cls, quotes, decision, comment=None):
-        """The current user decides on the lowest pending level of each
-        quote; only members of that level's group may."""
-        pool = Pool()
-        Approval = pool.get('yuexing.quote.approval')
-        User = pool.get('res.user')
-        transaction = Transaction()
-        groups = set(User.get_groups())
-        now = dt.datetime.now()
-        approved, rejected = [], []
-        for quote in quotes:
-            if quote.state != 'pending':
-                continue
-            pending = [a for a in quote.approvals if a.state == 'pending']
-            if not pending:
-                continue
-            approval = min(pending, key=lambda a: a.level.sequence or 0)
-            if (transaction.user != 0
-                    and approval.level.group.id not in groups):
-                raise QuoteError(gettext(
-                        'yuexing_workorder.msg_quote_not_approver',
-                        quote=quote.rec_name, level=approval.level.rec_name))
-            Approval.write([approval], {
-                    'state': decision, 'user': transaction.user or None,
-                    'date': now, 'comment': comment})
-            if decision == 'rejected':
-                rejected.append(quote)
-            elif len(pending) == 1:
-                approved.append(quote)
-        if rejected:
-            cls.write(rejected, {'state': 'draft'})
-            Approval.delete([a for q in rejected for a in q.approvals
-                    if a.state == 'pending'])
-        if approved:
-            cls.write(approved, {'state': 'approved'})
-        cls.ask_approvers([q for q in quotes if q.state == 'pending'])
+    def approval_approved(cls, quotes):
+        cls.write([q for q in quotes if q.state == 'pending'],
+            {'state': 'approved'})
+
+    @classmethod
+    def approval_rejected(cls, quotes):
+        # Back to the author, who may change the lines and submit again.
+        cls.write([q for q in quotes if q.state == 'pending'],
+            {'state': 'draft'})
 
     @classmethod
     @ModelView.button
     @strict_transition('draft')
     def to_draft(cls, quotes):
-        Approval = Pool().get('yuexing.quote.approval')
-        Approval.delete([a for q in quotes for a in q.approvals])
+        cls.cancel_approval(quotes)
 
     # ---- customer ----------------------------------------------------------
 

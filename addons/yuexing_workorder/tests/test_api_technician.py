@@ -45,6 +45,8 @@ class TechnicianApiTestCase(ApiTestCase):
                     [('login', '=', 'api_tech_zhang')])]
             cls.no_employee_user = create_user('api_tech_none',
                 ['group_technician'], company=company).id
+            cls.dispatcher_user = create_user('api_tech_diaodu',
+                ['group_dispatcher'], company=company).id
             cls.resident_user = create_user('api_tech_wang',
                 ['group_c2c_customer'], company=company,
                 customer=resident.id).id
@@ -264,6 +266,19 @@ class TechnicianApiTestCase(ApiTestCase):
                 .isoformat(), 'reason': '连续降雨，保护层需晾干'})
         self.assertEqual(delay.status, 201, delay)
         self.assertEqual(delay.json['state'], 'pending')
+        # The dispatcher finds it in 我的待办 and approves it there.
+        staff = self.login_as(self.dispatcher_user, 'staff')
+        todo = self.api('GET', '/approvals/todo', token=staff)
+        task, = [t for t in todo.json['items']
+            if t['document_model'] == 'yuexing.work_order.delay'
+            and t['document_id'] == delay.json['id']]
+        self.assertEqual(task['step'], '调度审批')
+        approved = self.api('POST', f'/approvals/{task["id"]}/approve',
+            token=staff, json={'comment': '同意顺延'})
+        self.assertEqual(approved.json['state'], 'approved', approved)
+        with self.db() as pool:
+            Delay = pool.get('yuexing.work_order.delay')
+            self.assertEqual(Delay(delay.json['id']).state, 'approved')
 
         finished = self.api('POST', f'/technician/orders/{order_id}/complete',
             token=token)

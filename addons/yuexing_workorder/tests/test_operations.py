@@ -4,7 +4,11 @@ from decimal import Decimal
 
 from trytond.exceptions import UserError
 from trytond.modules.company.tests import set_company
-from trytond.modules.yuexing_base.tests.tools import FunctionalTestCase
+from trytond.modules.yuexing_base.tests.tools import (
+    FunctionalTestCase,
+    acting_as,
+    create_user,
+)
 from trytond.modules.yuexing_workorder.import_ import (
     COLUMNS,
     Importer,
@@ -154,6 +158,8 @@ class OperationsTestCase(FunctionalTestCase):
         pool = Pool()
         Delay = pool.get('yuexing.work_order.delay')
         company = self.setup_world()
+        self.dispatcher = create_user('diaodu', ['group_dispatcher'],
+            company=company)
         with set_company(company):
             order = self.started()
             deadline = order.completion_deadline
@@ -171,10 +177,53 @@ class OperationsTestCase(FunctionalTestCase):
                         'reason': '连续降雨，闭水试验需顺延'}])
             self.assertEqual(delay.current_deadline, deadline)
             self.assertEqual(order.completion_deadline, deadline)
-            Delay.approve([delay])
+            self.assertEqual(delay.extension_hours, 48)
+            # The delay flow (流程配置) asks the dispatchers.
+            task, = delay.approval_tasks
+            self.assertEqual((task.user, task.state),
+                (self.dispatcher, 'pending'))
+            with acting_as(self.dispatcher):
+                Delay.approve([Delay(delay.id)])
+            delay = Delay(delay.id)
+            self.assertEqual(delay.state, 'approved')
             self.assertEqual(order.completion_deadline, later)
             with self.assertRaises(UserError):
                 Delay.reject([delay])
+
+    @with_transaction()
+    def test_delay_flow_can_ask_the_team_leader(self):
+        "流程配置: the delay step changed to the technician's team leader"
+        pool = Pool()
+        Delay = pool.get('yuexing.work_order.delay')
+        Step = pool.get('yuexing.approval.step')
+        Team = pool.get('yuexing.team')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = self.setup_world()
+        step = Step(ModelData.get_id(
+                'yuexing_workorder', 'flow_delay_step_dispatcher'))
+        Step.write([step], {'approver_kind': 'team_leader', 'group': None})
+        with set_company(company):
+            order = self.started()
+            leader = create_technician(company, '王班长',
+                [('membrane', 'senior')], user_login='wangbanzhang')
+            Team.create([{'name': '浦东一班', 'code': 'PD1',
+                        'company': company.id, 'leader': leader.id,
+                        'members': [('add', [leader.id,
+                                    self.technician.id])]}])
+            technician_user = create_user('wushifu', ['group_technician'],
+                company=company,
+                employees=[('add', [self.technician.id])])
+            with Transaction().set_user(technician_user.id):
+                delay, = Delay.create([{
+                            'work_order': order.id,
+                            'requested_deadline': order.completion_deadline
+                            + dt.timedelta(days=1),
+                            'reason': '材料未到'}])
+        task, = delay.approval_tasks
+        self.assertEqual(task.user,
+            User.search([('login', '=', 'wangbanzhang')])[0])
+        self.assertEqual(task.request.requester, technician_user)
 
     # ---- costs -------------------------------------------------------------
 

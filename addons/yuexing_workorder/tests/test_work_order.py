@@ -233,10 +233,12 @@ class WorkOrderFlowTestCase(FunctionalTestCase):
         line.on_change_product()
         line.unit_price = Decimal('190')  # margin 13 %, total 62,130
         line.save()
-        Quote.submit_approval([quote])
+        with acting_as(service):
+            Quote.submit_approval([Quote(quote.id)])
+        quote = Quote(quote.id)
         self.assertEqual(quote.state, 'pending')
         self.assertEqual(
-            [a.level.name for a in quote.approvals],
+            [t.name for t in quote.approval_tasks],
             ['项目经理审批', '管理层审批'])
         with acting_as(service):
             with self.assertRaises(AccessButtonError):
@@ -254,8 +256,13 @@ class WorkOrderFlowTestCase(FunctionalTestCase):
         quote = Quote(quote.id)
         self.assertEqual(quote.state, 'draft')
         self.assertEqual(
-            [(a.level.sequence, a.state) for a in quote.approvals],
-            [(10, 'approved'), (20, 'rejected')])
+            [(t.name, t.state) for t in quote.approval_tasks],
+            [('项目经理审批', 'approved'), ('管理层审批', 'rejected')])
+        self.assertEqual(
+            [(l.action, l.user.login if l.user else None)
+                for l in quote.approval_history],
+            [('submitted', 'kefu'), ('approved', 'xiangmu'),
+                ('rejected', 'guanli'), ('done', None)])
 
     @with_transaction()
     def test_dispatch_needs_confirmed_quote(self):
