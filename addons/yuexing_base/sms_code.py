@@ -4,6 +4,7 @@ number of attempts, resend throttled per phone and capped per day."""
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -75,9 +76,13 @@ class SmsCode(ModelSQL, ModelView):
             if wait > 0:
                 raise errors.error(429, 'sms_resend_wait',
                     headers={'Retry-After': str(wait)}, seconds=wait)
-        if len(recent) >= settings['sms_daily_limit']:
+        limit = settings['sms_daily_limit']
+        if len(recent) >= limit:
+            # the truthful wait: until the limit-th latest code is a day old
+            freed = recent[limit - 1].create_date + dt.timedelta(days=1)
+            wait = max(1, math.ceil((freed - now).total_seconds()))
             raise errors.error(429, 'sms_daily_limit',
-                headers={'Retry-After': '3600'})
+                headers={'Retry-After': str(wait)})
         code = f'{secrets.randbelow(10 ** 6):06d}'
         salt = secrets.token_hex(8)
         record, = cls.create([{
