@@ -23,7 +23,8 @@ failure. While a key waits, attempts are refused with 429 at once and a
 password (so a guesser learns nothing) and without counting (so the wait
 does not grow while nobody can try). A success clears the pair, login and
 device counters. The SMS code log-in uses its own counters (kind ``sms``):
-a password guesser never blocks it.
+a password guesser never blocks it; it has no per-phone counter (each code
+allows a few guesses, see sms_code.py) and counts across codes.
 
 Counters are rows updated with one upsert on a separate autocommit READ
 COMMITTED connection (``api_rate.execute_autonomous``): concurrent
@@ -32,7 +33,8 @@ when the request is rolled back.
 
 Configuration (``[yuexing_login]``): ``pair_free`` (3), ``login_free`` (10),
 ``ip_free`` (20), ``device_free`` (5), ``max_wait`` (900 seconds),
-``forget_after`` (86400 seconds without failure resets a counter).
+``forget_after`` (86400 seconds without failure resets a counter);
+for SMS codes ``sms_pair_free`` (10) and ``sms_ip_free`` (30).
 """
 import functools
 import hashlib
@@ -59,6 +61,10 @@ DEFAULTS = {
     'device_free': 5,
     'max_wait': 900,
     'forget_after': 86400,
+    # each SMS code allows sms_code_attempts guesses (5): these count
+    # across codes
+    'sms_pair_free': 10,
+    'sms_ip_free': 30,
     }
 # Where the remaining wait travels from get_login to the HTTP answer: the
 # request's context dict, shared by every transaction of the request.
@@ -190,6 +196,13 @@ class Throttle:
             self.keys = {'device': (
                     prefix + f'device:{login}:{_digest(device)}',
                     setting('device_free'))}
+        elif kind == 'sms':
+            # no per-phone counter: from elsewhere the owner always gets in
+            self.keys = {
+                'pair': (prefix + f'pair:{login}:{ip}',
+                    setting('sms_pair_free')),
+                'ip': (prefix + f'ip:{ip}', setting('sms_ip_free')),
+                }
         else:
             self.keys = {
                 'pair': (prefix + f'pair:{login}:{ip}', setting('pair_free')),
@@ -230,7 +243,8 @@ class Throttle:
             Counter.fail(self.keys['device'][0])
             return
         pair_key, pair_free = self.keys['pair']
-        if Counter.fail(pair_key) <= pair_free:
+        if (Counter.fail(pair_key) <= pair_free
+                and 'login' in self.keys):
             # one IP adds at most pair_free failures to the login counter
             Counter.fail(self.keys['login'][0])
         Counter.fail(self.keys['ip'][0])
