@@ -66,7 +66,7 @@ class ServerRulesTestCase(ApiTestCase):
         "Call method as the project manager, as sao does; the JSON answer."
         client = Client(app, Response)
         if not getattr(self, '_session', None):
-            answer = client.post(f'/{DB_NAME}/', json={
+            answer = client.post(f'/{DB_NAME}/rpc/', json={
                     'id': 1, 'method': 'common.db.login',
                     'params': [PM_LOGIN, {'password': PM_PASSWORD},
                         'zh_CN']},
@@ -75,7 +75,7 @@ class ServerRulesTestCase(ApiTestCase):
             user_id, session = answer.json['result'][:2]
             self._session = base64.b64encode(
                 f'{PM_LOGIN}:{user_id}:{session}'.encode()).decode()
-        answer = client.post(f'/{DB_NAME}/', json={
+        answer = client.post(f'/{DB_NAME}/rpc/', json={
                 'id': 2, 'method': method,
                 'params': [*params, {'company': self.company_id}]},
             headers={'Authorization': f'Session {self._session}'},
