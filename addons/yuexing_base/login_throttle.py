@@ -178,10 +178,12 @@ class LoginCounter(ModelSQL):
 
     @classmethod
     def clean(cls):
-        "Forget the counters of failures older than forget_after (cron)."
+        """Cron: forget the counters of failures older than forget_after
+        and trytond's expired log-in attempts."""
         table = cls.__table__()
         execute_autonomous(table.delete(
                 where=table.last_failure < now() - setting('forget_after')))
+        Pool().get('res.user.login.attempt').purge()
 
 
 class Throttle:
@@ -289,6 +291,26 @@ class LoginAttempt(metaclass=PoolMeta):
     @classmethod
     def count_ip(cls):
         return 0
+
+    @classmethod
+    def add(cls, login, device_cookie=None):
+        # trytond purges the expired rows here, in every failed log-in:
+        # concurrent failures delete the same rows and, on PostgreSQL, all
+        # but one fail to serialise (and are retried, counted twice). The
+        # cron of the counters purges them instead.
+        ip_address, ip_network = Transaction().remote_address()
+        cls.create([{
+                    'login': login[:cls.login.size],
+                    'device_cookie': device_cookie,
+                    'ip_address': str(ip_address) if ip_address else None,
+                    'ip_network': str(ip_network) if ip_network else None,
+                    }])
+
+    @classmethod
+    def purge(cls):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete(where=table.create_date < cls.delay()))
 
 
 def install_retry_after():

@@ -76,13 +76,19 @@ class SmsCode(ModelSQL, ModelView):
             if wait > 0:
                 raise errors.error(429, 'sms_resend_wait',
                     headers={'Retry-After': str(wait)}, seconds=wait)
+        # The daily limit counts the codes asked from this IP (else anyone
+        # could use up the owner's codes for the day and lock them out),
+        # and, three times looser, those of the phone from anywhere.
         limit = settings['sms_daily_limit']
-        if len(recent) >= limit:
-            # the truthful wait: until the limit-th latest code is a day old
-            freed = recent[limit - 1].create_date + dt.timedelta(days=1)
-            wait = max(1, math.ceil((freed - now).total_seconds()))
-            raise errors.error(429, 'sms_daily_limit',
-                headers={'Retry-After': str(wait)})
+        for codes, cap in [
+                ([r for r in recent if r.ip_address == ip], limit),
+                (recent, 3 * limit)]:
+            if len(codes) >= cap:
+                # the truthful wait: until the cap-th latest is a day old
+                freed = codes[cap - 1].create_date + dt.timedelta(days=1)
+                wait = max(1, math.ceil((freed - now).total_seconds()))
+                raise errors.error(429, 'sms_daily_limit',
+                    headers={'Retry-After': str(wait)})
         code = f'{secrets.randbelow(10 ** 6):06d}'
         salt = secrets.token_hex(8)
         record, = cls.create([{

@@ -3,6 +3,7 @@ password and SMS log-ins and on Tryton's JSON-RPC ``common.db.login``.
 
 The throttle's clock is injected (``login_throttle.now``) and ``time.sleep``
 is replaced by a recorder: a log-in must never sleep in the worker."""
+import datetime as dt
 import os
 import threading
 import time
@@ -14,6 +15,7 @@ from werkzeug.test import Client
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.tests.test_tryton import DB_NAME
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .. import login_throttle
@@ -182,6 +184,39 @@ class LoginThrottleTestCase(ApiTestCase):
             200)
         # and the password log-in has its own counters
         self.assertEqual(self.password('Owner-2026-pass').status, 200)
+
+    def test_sms_daily_limit_per_ip_does_not_lock_the_owner_out(self):
+        attacker = '192.0.2.30'
+        with self.db() as pool:
+            SmsCode = pool.get('yuexing.auth.sms_code')
+            now = dt.datetime.now()
+            codes = SmsCode.create([{
+                        'phone': '+8613911120001', 'purpose': 'login',
+                        'expires_at': now, 'ip_address': attacker,
+                        } for _ in range(10)])
+            table = SmsCode.__table__()
+            cursor = Transaction().connection.cursor()
+            for hours, code in enumerate(codes, 1):
+                cursor.execute(*table.update([table.create_date],
+                        [now - dt.timedelta(hours=hours)],
+                        where=table.id == code.id))
+        response = self.api('POST', '/auth/sms/send', ip=attacker,
+            json={'phone': '13911120001'})
+        self.assertError(response, 429, 'sms_daily_limit')
+        # the oldest of the ten (10 h ago) leaves the day in 14 h
+        self.assertLessEqual(int(response.headers['Retry-After']), 14 * 3600)
+        self.assertGreater(int(response.headers['Retry-After']),
+            13 * 3600)
+        self.assertEqual(self.sms_login().status, 200)
+
+    def test_clean_forgets_old_counters(self):
+        self.password('wrong')
+        with self.db() as pool:
+            Counter = pool.get('yuexing.login.counter')
+            self.assertEqual(len(Counter.search([])), 3)
+            self.clock += 86400 + 1
+            Counter.clean()
+            self.assertEqual(Counter.search([]), [])
 
     # ---- Tryton JSON-RPC ----------------------------------------------------
     def test_jsonrpc_login_429_at_once_with_retry_after(self):
