@@ -101,15 +101,52 @@ class ServerStates:
                     cls._refuse(name)
 
     @classmethod
-    def create(cls, vlist):
-        if Transaction().check_access:
-            cls.check_client_create(vlist)
-        return super().create(vlist)
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # The check wraps create and write of the final class of the pool,
+        # outside every override: it sees what the client sent, not the
+        # numbers and system fields the overrides fill in. Nested calls on
+        # the same model (an override writing its own system fields) are
+        # server code and are not checked again.
+        if cls.__dict__.get('_server_states_wrapped'):
+            return
+        cls._server_states_wrapped = True
+        # Each module's fill builds a new final class on top of the former
+        # one, which got its wrappers too: the wrappers call the next class
+        # of the MRO bound to the real class (never a captured method bound
+        # to a former final class, which lacks the later modules' fields);
+        # the inner ones see the model already checked and pass through.
+        final = cls
 
-    @classmethod
-    def write(cls, *args):
-        if Transaction().check_access:
+        def checked(model):
+            context = Transaction().context
+            return (Transaction().check_access
+                and model.__name__ not in context.get(
+                    '_server_states_checked', ()))
+
+        def inside(model):
+            context = Transaction().context
+            return Transaction().set_context(_server_states_checked=(
+                    *context.get('_server_states_checked', ()),
+                    model.__name__))
+
+        def create_checked(model, vlist):
+            create = super(final, model).create
+            if not checked(model):
+                return create(vlist)
+            model.check_client_create(vlist)
+            with inside(model):
+                return create(vlist)
+
+        def write_checked(model, *args):
+            write = super(final, model).write
+            if not checked(model):
+                return write(*args)
             actions = iter(args)
             for records, values in zip(actions, actions, strict=True):
-                cls.check_client_write(records, values)
-        super().write(*args)
+                model.check_client_write(records, values)
+            with inside(model):
+                return write(*args)
+
+        cls.create = classmethod(create_checked)
+        cls.write = classmethod(write_checked)
