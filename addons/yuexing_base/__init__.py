@@ -2,4 +2,7 @@
 toolkit. Classes are registered in tryton.cfg (Tryton 8.0)."""
 
 # The JSON endpoints register on trytond.wsgi.app when the module is loaded.
-from . import routes  # noqa: E402,F401
+from . import login_throttle, routes  # noqa: E402,F401
+
+# trytond's log-in endpoints answer 429 with the real remaining wait.
+login_throttle.install_retry_after()

@@ -19,6 +19,8 @@ class Cron(metaclass=PoolMeta):
                     "Clean API Idempotency Keys"),
                 ('yuexing.api.rate_counter|clean',
                     "Clean API Rate Counters"),
+                ('yuexing.login.counter|clean',
+                    "Clean Log-in Failure Counters"),
                 ('yuexing.auth.sms_code|clean',
                     "Clean SMS Verification Codes"),
                 ])

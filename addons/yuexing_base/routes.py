@@ -6,7 +6,7 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-from . import api, channels
+from . import api, channels, login_throttle
 from . import phone as phone_tools
 from .api import schema as s
 from .api.schema import message
@@ -306,7 +306,16 @@ def login_sms(call):
     User = pool.get('res.user')
     SmsCode = pool.get('yuexing.auth.sms_code')
     body = call.body
-    SmsCode.verify(body['phone'], 'login', body['code'])
+    # its own counters: a password guesser never blocks the SMS log-in
+    throttle = login_throttle.Throttle.current('sms', body['phone'])
+    throttle.check()
+    try:
+        SmsCode.verify(body['phone'], 'login', body['code'])
+    except api.ApiError as exception:
+        if exception.error_code == 'sms_code_invalid':
+            throttle.failed()
+        raise
+    throttle.succeeded()
     candidates = login_candidates(
         User.find_by_mobile(body['phone']), body.get('role'))
     if not candidates:

@@ -4,6 +4,7 @@ number of attempts, resend throttled per phone and capped per day."""
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -78,9 +79,19 @@ class SmsCode(ModelSQL, ModelView):
             if wait > 0:
                 raise errors.error(429, 'sms_resend_wait',
                     headers={'Retry-After': str(wait)}, seconds=wait)
-        if len(recent) >= settings['sms_daily_limit']:
-            raise errors.error(429, 'sms_daily_limit',
-                headers={'Retry-After': '3600'})
+        # The daily limit counts the codes asked from this IP (else anyone
+        # could use up the owner's codes for the day and lock them out),
+        # and, three times looser, those of the phone from anywhere.
+        limit = settings['sms_daily_limit']
+        for codes, cap in [
+                ([r for r in recent if r.ip_address == ip], limit),
+                (recent, 3 * limit)]:
+            if len(codes) >= cap:
+                # the truthful wait: until the cap-th latest is a day old
+                freed = codes[cap - 1].create_date + dt.timedelta(days=1)
+                wait = max(1, math.ceil((freed - now).total_seconds()))
+                raise errors.error(429, 'sms_daily_limit',
+                    headers={'Retry-After': str(wait)})
         code = f'{secrets.randbelow(10 ** 6):06d}'
         salt = secrets.token_hex(8)
         record, = cls.create([{

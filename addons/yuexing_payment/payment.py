@@ -24,6 +24,7 @@ from trytond.model import (
     Workflow,
     fields,
 )
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
@@ -74,7 +75,7 @@ class PaymentError(UserError):
     pass
 
 
-class Payment(Workflow, ModelSQL, ModelView):
+class Payment(ServerStates, Workflow, ModelSQL, ModelView):
     "Payment"
     __name__ = 'yuexing.payment'
     _rec_name = 'number'

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
@@ -210,7 +211,7 @@ class Employee(metaclass=PoolMeta):
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Payslip(Workflow, ModelSQL, ModelView):
+class Payslip(ServerStates, Workflow, ModelSQL, ModelView):
     "Payslip"
     __name__ = 'yuexing.payslip'
     company = fields.Many2One('company.company', "Company", required=True,

@@ -19,6 +19,7 @@ from trytond.model import (
     fields,
     sequence_ordered,
 )
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -47,7 +48,7 @@ IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.heic', '.webp', '.gif')
 CENT = Decimal('0.01')
 
 
-class Step(sequence_ordered(), Workflow, ModelSQL, ModelView):
+class Step(ServerStates, sequence_ordered(), Workflow, ModelSQL, ModelView):
     "Construction Step"
     __name__ = 'yuexing.work_order.step'
     work_order = fields.Many2One(
@@ -170,6 +171,7 @@ class Step(sequence_ordered(), Workflow, ModelSQL, ModelView):
     @ModelView.button
     @strict_transition('in_progress')
     def start(cls, steps):
+        cls.check_order(steps)
         to_start = [s for s in steps if not s.started_at]
         if to_start:
             cls.write(to_start, {'started_at': dt.datetime.now()})
@@ -182,6 +184,48 @@ class Step(sequence_ordered(), Workflow, ModelSQL, ModelView):
         for step in steps:
             step.check_completable(now)
         cls.write(steps, {'done_at': now})
+
+    @classmethod
+    def check_order(cls, steps):
+        """The process order: a step starts once every step before it (a
+        lower sequence on the same order) is done; equal sequences may run
+        side by side."""
+        orders = {s.work_order.id for s in steps}
+        siblings = cls.search([
+                ('work_order', 'in', list(orders)),
+                ('state', '!=', 'done'),
+                ], order=[('sequence', 'ASC'), ('id', 'ASC')])
+        for step in steps:
+            for other in siblings:
+                if (other.work_order == step.work_order
+                        and (other.sequence or 0) < (step.sequence or 0)):
+                    raise ConstructionError(gettext(
+                            'yuexing_workorder.msg_step_previous_not_done',
+                            step=step.name, order=step.work_order.rec_name,
+                            previous=other.name))
+
+    @classmethod
+    def validate_fields(cls, steps, field_names):
+        super().validate_fields(steps, field_names)
+        cls.check_duration(steps, field_names)
+
+    @classmethod
+    def check_duration(cls, steps, field_names=None):
+        """A done step lasted at least its minimum (the 48 h closed-water
+        test), whoever wrote the dates."""
+        if field_names and not (
+                field_names & {'started_at', 'done_at', 'min_hours'}):
+            return
+        for step in steps:
+            if not (step.min_hours and step.done_at):
+                continue
+            ready = (step.started_at or step.done_at) + dt.timedelta(
+                hours=step.min_hours)
+            if step.done_at < ready:
+                raise ConstructionError(gettext(
+                        'yuexing_workorder.msg_step_too_short',
+                        step=step.name, order=step.work_order.rec_name,
+                        hours=step.min_hours))
 
     def check_completable(self, now):
         "Refuse, naming what is missing, to complete an unfinished step."
@@ -222,7 +266,7 @@ class Step(sequence_ordered(), Workflow, ModelSQL, ModelView):
         cls.write(steps, {'done_at': None})
 
 
-class StepCheck(sequence_ordered(), ModelSQL, ModelView):
+class StepCheck(ServerStates, sequence_ordered(), ModelSQL, ModelView):
     "Construction Step Check"
     __name__ = 'yuexing.work_order.step.check'
     step = fields.Many2One(

@@ -14,6 +14,7 @@ from trytond.model import (
     sequence_ordered,
 )
 from trytond.modules.yuexing_approval.mixin import ApprovalMixin
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -46,7 +47,7 @@ CONFIRM_CHANNELS = [
     ]
 
 
-class Quote(ApprovalMixin, Workflow, ModelSQL, ModelView):
+class Quote(ServerStates, ApprovalMixin, Workflow, ModelSQL, ModelView):
     "Quote"
     __name__ = 'yuexing.quote'
     _rec_name = 'number'

@@ -4,6 +4,7 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -29,7 +30,7 @@ BUSY_STATES = ['planned', 'on_the_way', 'on_site']
 PAST_TOLERANCE = dt.timedelta(minutes=10)
 
 
-class Visit(Workflow, ModelSQL, ModelView):
+class Visit(ServerStates, Workflow, ModelSQL, ModelView):
     "Visit"
     __name__ = 'yuexing.work_order.visit'
     _planned = {'readonly': Eval('state') != 'planned'}

@@ -8,6 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base import phone as phone_tools
+from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import (
     field_label,
     strict_transition,
@@ -83,7 +84,7 @@ CANCELLABLE_STATES = [
     'draft', 'submitted', 'surveying', 'quoted', 'confirmed', 'dispatched']
 
 
-class WorkOrder(Workflow, ModelSQL, ModelView):
+class WorkOrder(ServerStates, Workflow, ModelSQL, ModelView):
     "Work Order"
     __name__ = 'yuexing.work_order'
     _rec_name = 'number'

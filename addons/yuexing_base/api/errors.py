@@ -141,8 +141,10 @@ def from_exception(exception, field_map=None):
         # with the records' state, not a malformed request (400)
         return ApiError(409, 'business_error', exception.message)
     if isinstance(exception, RateLimitException):
+        # the log-in throttle says how long is left (RetryLater)
+        seconds = getattr(exception, 'retry_after', None) or 60
         return ApiError(429, 'rate_limited', message('rate_limited',
-                seconds=60), headers={'Retry-After': '60'})
+                seconds=seconds), headers={'Retry-After': str(seconds)})
     if isinstance(exception, ConcurrencyException):
         return ApiError(409, 'conflict', message('concurrent_change'))
     return None

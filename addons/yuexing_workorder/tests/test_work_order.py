@@ -522,6 +522,20 @@ class WorkOrderFlowTestCase(FunctionalTestCase):
             self.assertEqual(Step(first.id).state, 'done')
 
             test = [s for s in order.steps if s.min_hours][0]
+            # the process order: not before the steps before it are done
+            with self.assertRaises(UserError) as cm:
+                Step.start([test])
+            self.assertIn('细部附加层', cm.exception.message)
+            for step in order.steps:
+                if step == test:
+                    break
+                if step.state == 'todo':
+                    Step.start([step])
+                attach_photos(step, step.required_photos)
+                for check in step.checks:
+                    check.result = 'pass'
+                    check.save()
+                Step.complete([Step(step.id)])
             Step.start([test])
             attach_photos(test, 2)
             for check in test.checks:
