@@ -52,8 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = 'Matrix-Probe-2026'
 ROLES = access_matrix.INTERNAL_ROLES
 EXTERNAL = access_matrix.EXTERNAL_ROLES
-DENIED = re.compile(r'^You are not allowed to access "(?P<model>.+?)'
-    r'(\.(?P<field>[^."]+))?"\.$')
+DENIED = re.compile(r'^You are not allowed to access "(?P<target>.+)"\.$')
 BUTTON_DENIED = re.compile(r'^Calling button ')
 REACHED = 'yuexing-access-probe-button-reached'
 DUMP = os.environ.get('YUEXING_ACCESS_DUMP')
@@ -157,9 +156,7 @@ class AccessMatrixTestCase(RouteTestCase):
                     cls.field_labels[model.name][
                         definition['string']].add(name)
             labels = {m.name: m.string for m in Model.search([])}
-        cls.labels = defaultdict(set)
-        for name, label in labels.items():
-            cls.labels[label].add(name)
+        cls.model_labels = labels
         cls.buttons = defaultdict(list)
         for button in Button.search([]):
             model = getattr(button.model, 'name', button.model)
@@ -205,11 +202,13 @@ class AccessMatrixTestCase(RouteTestCase):
         if not match:
             # failed on something else, before or after the access check
             return 'inconclusive'
-        if model in self.labels.get(match['model'], ()):
-            if match['field']:
-                return f'denied field {match["field"]}'
+        target = match['target']  # a model's label or "label.field label"
+        label = self.model_labels[model]
+        if target == label:
             return 'denied'
-        return f'refused on {match["model"]!r}: {value}'
+        if target.startswith(label + '.'):
+            return f'denied field {target[len(label) + 1:]}'
+        return f'refused on {target!r}: {value}'
 
     def effective(self, rpc, model):
         "The Entry the server grants for model, and the problems met."
@@ -240,18 +239,19 @@ class AccessMatrixTestCase(RouteTestCase):
         # a model may refuse an empty call on its own before it (a user
         # cannot be deleted, a singleton not created): the right is granted
         # when the probe is not refused and the access layer grants it too
-        kind, layer = rpc.call('model.ir.model.access.get_access', [model])
-        layer = layer[model] if kind == 'result' else {}
         probes = {
             'write': ('write', [], {}),
             'create': ('create', []),
             'delete': ('delete', []),
             }
-        for perm, (method, *params) in probes.items():
-            answer = self.classify(model,
-                rpc.call(f'model.{model}.{method}', *params))
-            if answer != 'denied' and layer.get(perm):
-                entry.perms.add(perm)
+        not_refused = [perm for perm, (method, *params) in probes.items()
+            if self.classify(model, rpc.call(
+                    f'model.{model}.{method}', *params)) != 'denied']
+        if not_refused:
+            kind, layer = rpc.call(
+                'model.ir.model.access.get_access', [model])
+            layer = layer[model] if kind == 'result' else {}
+            entry.perms |= {p for p in not_refused if layer.get(p)}
         for button in self.buttons.get(model, []):
             answer = self.classify(model,
                 rpc.call(f'model.{model}.{button}', []))
