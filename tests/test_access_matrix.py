@@ -4,8 +4,9 @@ generic JSON-RPC as the web client is (``common.db.login``, then
 registry exactly what its matrix (``addons/*/access/<role>.toml``, see
 ``yuexing_base/tests/access_matrix.py``) declares, no more and no less:
 
-- ``search_read`` of all fields (less the fields declared denied, which
-  must be refused one by one),
+- ``search_read`` of all fields and of the name of every linked record
+  (``party.rec_name``, as the web client reads a list), the refused fields
+  found one by one: they must be the fields declared denied,
 - ``write``, ``create`` and ``delete``, probed with no records: the RPC
   path runs the access check and then has nothing to change,
 - every button of ``ir.model.button``, probed with no records: the button
@@ -30,6 +31,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from unittest import mock
@@ -150,8 +152,11 @@ class AccessMatrixTestCase(RouteTestCase):
                 Class = pool.get(model.name)
                 if not issubclass(Class, ModelStorage):
                     continue  # a wizard's form: no data of its own
+                # as the web client: the name of each linked record too
+                related = [f'{n}.rec_name' for n, f in Class._fields.items()
+                    if f._type in {'many2one', 'reference'}]
                 cls.models[model.name] = (model.module, model.name,
-                    sorted(Class._fields))
+                    sorted(Class._fields) + sorted(related))
                 for name, definition in Class.fields_get().items():
                     cls.field_labels[model.name][
                         definition['string']].add(name)
@@ -229,7 +234,8 @@ class AccessMatrixTestCase(RouteTestCase):
                 problems.append(f'read {answer}: unknown field')
                 break
             entry.denied_fields |= names
-            readable = [f for f in readable if f not in names]
+            readable = [f for f in readable
+                if f not in names and f.split('.')[0] not in names]
         if answer in {'allowed', 'inconclusive'}:
             entry.perms.add('read')
         elif answer != 'denied':
@@ -327,6 +333,9 @@ class AccessMatrixTestCase(RouteTestCase):
             effective, problems = self.walk(role)
             if DUMP:
                 dumped[role] = effective
+                for model, model_problems in sorted(problems.items()):
+                    for problem in model_problems:
+                        print(f'{role}: {model}: {problem}', file=sys.stderr)
                 continue
             with self.subTest(role=role):
                 report = self.compare(role, effective) + [
