@@ -4,8 +4,10 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 from trytond.transaction import without_check_access
 
+from .audit import AuditMixin
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+
+class Configuration(AuditMixin, ModelSingleton, ModelSQL, ModelView):
     "月星防水 Configuration"
     __name__ = 'yuexing.configuration'
 

@@ -24,6 +24,7 @@ from trytond.model import (
     Workflow,
     fields,
 )
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
@@ -74,7 +75,7 @@ class PaymentError(UserError):
     pass
 
 
-class Payment(Workflow, ModelSQL, ModelView):
+class Payment(AuditMixin, Workflow, ModelSQL, ModelView):
     "Payment"
     __name__ = 'yuexing.payment'
     _rec_name = 'number'

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
@@ -210,7 +211,7 @@ class Employee(metaclass=PoolMeta):
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Payslip(Workflow, ModelSQL, ModelView):
+class Payslip(AuditMixin, Workflow, ModelSQL, ModelView):
     "Payslip"
     __name__ = 'yuexing.payslip'
     company = fields.Many2One('company.company', "Company", required=True,
@@ -623,7 +624,7 @@ class Payslip(Workflow, ModelSQL, ModelView):
         return dict(result)
 
 
-class PayslipLine(ModelSQL, ModelView):
+class PayslipLine(AuditMixin, ModelSQL, ModelView):
     "Payslip Line"
     __name__ = 'yuexing.payslip.line'
     payslip = fields.Many2One('yuexing.payslip', "Payslip", required=True,

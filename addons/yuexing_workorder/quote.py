@@ -13,6 +13,7 @@ from trytond.model import (
     fields,
     sequence_ordered,
 )
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -46,7 +47,7 @@ CONFIRM_CHANNELS = [
     ]
 
 
-class Quote(Workflow, ModelSQL, ModelView):
+class Quote(AuditMixin, Workflow, ModelSQL, ModelView):
     "Quote"
     __name__ = 'yuexing.quote'
     _rec_name = 'number'
@@ -456,7 +457,7 @@ class Quote(Workflow, ModelSQL, ModelView):
                             quote=quote.rec_name))
 
 
-class QuoteLine(sequence_ordered(), ModelSQL, ModelView):
+class QuoteLine(AuditMixin, sequence_ordered(), ModelSQL, ModelView):
     "Quote Line"
     __name__ = 'yuexing.quote.line'
     quote = fields.Many2One(
