@@ -28,8 +28,7 @@ ACTIONS = [
 # Fields that say nothing the log does not already record itself.
 _NOT_AUDITED = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 # Parts of field names that mark a secret: only "changed" is logged.
-_SECRET_HINTS = ('password', 'secret', 'private_key', 'api_v3_key', 'token',
-    'salt')
+_SECRET_HINTS = ('password', 'secret', 'private_key', 'api_v3_key')
 # A value logged for a secret field instead of the value itself.
 SECRET = '***'
 
@@ -192,6 +191,11 @@ def _text(value):
     return str(value)
 
 
+def _creating():
+    "Names of the models being created in the current transaction."
+    return Transaction().__dict__.setdefault('_yuexing_audit_creating', set())
+
+
 class AuditMixin:
     """Add to a model's class (first base, before ModelSQL or PoolMeta
     extensions) to log its creates, writes and deletes with old → new
@@ -209,7 +213,9 @@ class AuditMixin:
             if name in _NOT_AUDITED or isinstance(field, (fields.Function,
                         fields.One2Many, fields.Many2Many, fields.Binary)):
                 continue
+            # SECRETS: the configuration's fields backed by server settings
             cls._audit_columns[name] = (name in cls._audit_secret_fields
+                or name in getattr(cls, 'SECRETS', ())
                 or any(h in name for h in _SECRET_HINTS))
 
     @classmethod
@@ -240,7 +246,16 @@ class AuditMixin:
 
     @classmethod
     def create(cls, vlist):
-        records = super().create(vlist)
+        # The writes a create makes on its own new records (codes, sequence
+        # numbers) are part of the create: its entry has the final values.
+        creating = _creating()
+        nested = cls.__name__ in creating
+        creating.add(cls.__name__)
+        try:
+            records = super().create(vlist)
+        finally:
+            if not nested:
+                creating.discard(cls.__name__)
         if Transaction().context.get('_yuexing_no_audit'):
             return records
         audited = cls._audit_fields()
@@ -263,7 +278,8 @@ class AuditMixin:
 
     @classmethod
     def write(cls, *args):
-        if Transaction().context.get('_yuexing_no_audit'):
+        if (Transaction().context.get('_yuexing_no_audit')
+                or cls.__name__ in _creating()):
             return super().write(*args)
         audited = cls._audit_fields()
         actions = iter(args)
@@ -277,6 +293,10 @@ class AuditMixin:
         if cls._rec_name in cls._fields and cls._rec_name not in names:
             names.append(cls._rec_name)
         ids = list(dict.fromkeys(ids))
+        if hasattr(cls, 'get_singleton'):
+            # a singleton is written whatever the ids given
+            singleton = cls.get_singleton()
+            ids = [singleton.id] if singleton else []
         before = cls._audit_read(ids, names)
         super().write(*args)
         after = cls._audit_read(ids, names)

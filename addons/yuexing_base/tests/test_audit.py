@@ -65,16 +65,18 @@ class AuditTestCase(FunctionalTestCase):
     def test_one_call_many_records_one_entry_each(self):
         Party = Pool().get('party.party')
         parties = Party.create([{'name': f'客户{i}'} for i in range(5)])
-        Party.write(parties, {'comment': '批量'})
+        Party.write(parties, {'name': '批量'})
         entries = [e for e in logs('party.party', action='write')
             if e.record_id in {p.id for p in parties}]
         self.assertEqual(len(entries), 5)
         self.assertEqual(json.loads(entries[0].changes),
-            {'comment': [None, '批量']})
+            {'name': ['客户0', '批量']})
 
     @with_transaction()
     def test_configuration_secret_logged_without_value(self):
         Configuration = Pool().get('yuexing.configuration')
+        # the first write creates the singleton
+        Configuration.write([Configuration(1)], {'email_from': 'a@b.cn'})
         Configuration.write([Configuration(1)], {
                 'wechat_app_secret': 'top-secret-value',
                 'email_from': 'noreply@yuexing.example',
@@ -271,7 +273,8 @@ class LoginAuditTestCase(ApiTestCase):
             Log = pool.get('yuexing.audit.log')
             return [(e.action, e.method, e.ip_address, e.user and e.user.id)
                 for e in Log.search([
-                        ('login', '=', login), ('action', '=', action)])]
+                        ('login', '=', login), ('action', '=', action),
+                        ('ip_address', '=', self.ip)])]
 
     def rpc_login(self, login, password):
         from werkzeug.test import Client
@@ -279,16 +282,18 @@ class LoginAuditTestCase(ApiTestCase):
         from trytond.protocols.wrappers import Response
         from trytond.wsgi import app
         client = Client(app, Response)
-        return client.post(f'/{DB_NAME}/', json={
+        return client.post(f'/{DB_NAME}/rpc/', json={
                 'id': 1, 'method': 'common.db.login',
                 'params': [login, {'password': password}, 'zh_CN']},
             environ_base={'REMOTE_ADDR': self.ip})
 
     def test_rpc_login_and_failed_login_with_ip(self):
-        self.rpc_login('audit_shifu', 'wrong-password')
+        response = self.rpc_login('audit_shifu', 'wrong-password')
+        self.assertEqual(response.status_code, 401)
         self.assertEqual(self.entries('audit_shifu', 'login_failed'),
             [('login_failed', 'rpc', self.ip, None)])
-        self.rpc_login('audit_shifu', 'Shifu-2026-pass')
+        response = self.rpc_login('audit_shifu', 'Shifu-2026-pass')
+        self.assertEqual(response.status_code, 200)
         self.assertEqual(self.entries('audit_shifu', 'login'),
             [('login', 'rpc', self.ip, self.shifu_id)])
 
