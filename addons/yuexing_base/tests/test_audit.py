@@ -45,7 +45,8 @@ class AuditTestCase(FunctionalTestCase):
 
         Party.write([party], {'name': '李红'})
         changed, = logs('party.party', party.id, 'write')
-        self.assertEqual(json.loads(changed.changes), {'name': ['李女士', '李红']})
+        self.assertEqual(json.loads(changed.changes),
+            {'name': ['李女士', '李红']})
         self.assertIn('李女士 → 李红', changed.changes_text)
 
         Party.delete([party])
@@ -144,7 +145,7 @@ class AuditTestCase(FunctionalTestCase):
         self.assertEqual(dict(Log.fields_get(['action'])['action'][
                     'selection'])['create'], '创建')
         self.assertEqual(
-            dict(Log.get_models())['party.party'], '参与者')
+            dict(Log.get_models())['yuexing.audit.log'], '审计日志')
 
 
 class MaskingTestCase(FunctionalTestCase):
