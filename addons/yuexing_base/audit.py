@@ -111,24 +111,29 @@ class Log(ModelSQL, ModelView):
         return [table.create_date]
 
     def get_changes_text(self, name):
+        "The changes for people: translated labels, names, not ids."
         if not self.changes:
             return ''
         changes = json.loads(self.changes)
-        Model = None
+        definitions = {}
         if self.model:
             try:
                 Model = Pool().get(self.model)
             except KeyError:
-                pass
+                Model = None
+            if Model:
+                with without_check_access():
+                    definitions = Model.fields_get(
+                        [n for n in changes if n in Model._fields])
         lines = []
         for field_name, value in changes.items():
-            field = Model._fields.get(field_name) if Model else None
-            label = field.string if field else field_name
+            definition = definitions.get(field_name, {})
+            label = definition.get('string', field_name)
             if isinstance(value, list) and len(value) == 2:
-                old, new = value
-                lines.append(f'{label}: {_text(old)} → {_text(new)}')
+                old, new = (_display(v, definition) for v in value)
+                lines.append(f'{label}: {old} → {new}')
             else:
-                lines.append(f'{label}: {_text(value)}')
+                lines.append(f'{label}: {_display(value, definition)}')
         return '\n'.join(lines)
 
     # ---- append-only -----------------------------------------------------
@@ -148,6 +153,8 @@ class Log(ModelSQL, ModelView):
 
     @classmethod
     def copy(cls, records, default=None):
+        if not records:
+            return []
         raise AccessError(gettext('yuexing_base.msg_audit_append_only'))
 
     @classmethod
@@ -181,6 +188,24 @@ class Log(ModelSQL, ModelView):
         for sub_rows in grouped_slice(rows, 1000):
             cursor.execute(*table.insert(sql_columns, values=[
                         list(r) for r in sub_rows]))
+
+
+def _display(value, definition):
+    "A logged value as the user knows it (selection label, record name)."
+    if value is None or value == SECRET:
+        return _text(value)
+    kind = definition.get('type')
+    if kind == 'selection' and isinstance(definition.get('selection'), list):
+        return _text(dict(definition['selection']).get(value, value))
+    if kind == 'many2one' and isinstance(value, int):
+        try:
+            with without_check_access():
+                Target = Pool().get(definition['relation'])
+                return Target(value).rec_name
+        except Exception:
+            # the record is gone (or unreadable): its id still tells
+            return f'#{value}'
+    return _text(value)
 
 
 def _text(value):
