@@ -216,6 +216,20 @@ def _text(value):
     return str(value)
 
 
+def _same(old, new):
+    "Whether a stored value and a value to store are the same."
+    if old == new:
+        return True
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        try:
+            return Decimal(str(old)) == Decimal(str(new))
+        except ArithmeticError:  # None or text
+            return False
+    # SQLite gives back dates and times as text
+    return (isinstance(new, (dt.date, dt.datetime, dt.time))
+        and str(old) == str(new))
+
+
 def _creating():
     "Names of the models being created in the current transaction."
     return Transaction().__dict__.setdefault('_yuexing_audit_creating', set())
@@ -307,38 +321,51 @@ class AuditMixin:
                 or cls.__name__ in _creating()):
             return super().write(*args)
         audited = cls._audit_fields()
+        singleton = hasattr(cls, 'get_singleton')
+        if singleton:
+            # a singleton is written whatever the ids given
+            record = cls.get_singleton()
+            singleton_ids = [record.id] if record else []
         actions = iter(args)
-        written, ids = set(), []
+        # [(ids, {name: new value as stored})], one per (records, values)
+        planned, names = [], set()
         for records, values in zip(actions, actions, strict=True):
-            written.update(n for n in values if n in audited)
-            ids.extend(r.id for r in records)
-        if not written:
+            written = [n for n in values if n in audited]
+            if not written:
+                continue
+            # the values as they will be stored (normalised, formatted)
+            stored = cls.preprocess_values('write', dict(values))
+            new = {n: cls._fields[n].sql_format(stored[n])
+                for n in written if n in stored}
+            ids = singleton_ids if singleton else [r.id for r in records]
+            planned.append((ids, new))
+            names.update(new)
+        if not planned:
             return super().write(*args)
-        names = list(written)
+        names = list(names)
         if cls._rec_name in cls._fields and cls._rec_name not in names:
             names.append(cls._rec_name)
-        ids = list(dict.fromkeys(ids))
-        if hasattr(cls, 'get_singleton'):
-            # a singleton is written whatever the ids given
-            singleton = cls.get_singleton()
-            ids = [singleton.id] if singleton else []
-        before = cls._audit_read(ids, names)
+        # the old values: one query per call (per 1000 records)
+        before = cls._audit_read(
+            list(dict.fromkeys(i for ids, _ in planned for i in ids)), names)
         super().write(*args)
-        after = cls._audit_read(ids, names)
         entries = []
-        for record_id in ids:
-            old, new = before.get(record_id, {}), after.get(record_id, {})
-            changes = {}
-            for name in written:
-                if old.get(name) == new.get(name):
-                    continue
-                changes[name] = ([SECRET, SECRET] if audited[name]
-                    else [old.get(name), new.get(name)])
-            if changes:
-                entries.append({
-                        'model': cls.__name__, 'record_id': record_id,
-                        'record_name': cls._audit_name(record_id, new),
-                        'action': 'write', 'changes': changes})
+        for ids, new in planned:
+            for record_id in ids:
+                old = before.get(record_id, {})
+                changes = {}
+                for name, value in new.items():
+                    if _same(old.get(name), value):
+                        continue
+                    changes[name] = ([SECRET, SECRET] if audited[name]
+                        else [old.get(name), value])
+                if changes:
+                    values = {**old, **new}
+                    entries.append({
+                            'model': cls.__name__, 'record_id': record_id,
+                            'record_name': cls._audit_name(
+                                record_id, values),
+                            'action': 'write', 'changes': changes})
         Pool().get('yuexing.audit.log').add(entries)
 
     @classmethod
