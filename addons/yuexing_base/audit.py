@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -159,7 +160,8 @@ class Log(ModelSQL, ModelView):
 
     @classmethod
     def add(cls, entries):
-        """Insert the entries (dicts of the columns) in one statement.
+        """Insert the entries (dicts of the columns) in one statement (or
+        a few for very many entries).
 
         user, IP, request id and date default to the current ones. Bypasses
         the ORM on purpose: no per-record work and nothing to undo."""
@@ -185,6 +187,7 @@ class Log(ModelSQL, ModelView):
         cursor = transaction.connection.cursor()
         sql_columns = [getattr(table, c) for c in columns] + [
             table.create_date, table.create_uid]
+        # 1000 rows × 12 columns stay under SQLite's 32766 parameters
         for sub_rows in grouped_slice(rows, 1000):
             cursor.execute(*table.insert(sql_columns, values=[
                         list(r) for r in sub_rows]))
@@ -263,12 +266,12 @@ class AuditMixin:
 
     @classmethod
     def _audit_read(cls, ids, names):
-        "{id: {name: value}} read in one query per 1000 ids, as stored."
+        "{id: {name: value}} as stored, in one query (per MAX_QUERY_PARAMS)."
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         result = {}
         columns = [c for c in names if hasattr(table, c)]
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(
                     table.id, *[getattr(table, c) for c in columns],
                     where=reduce_ids(table.id, sub_ids)))
