@@ -1,5 +1,5 @@
-// The 审计日志 screen as 管理层 (guanli): the list, one entry, the denial
-// for 财务 (no menu), and 查看完整号码 on a customer.
+// The 审计日志 screen as 管理层 (guanli): the list and one entry; 财务
+// (caiwu) has no such menu and sees customers' phones masked.
 //   node tests/browser/audit.mjs <url> <db> [out dir]
 // Saves tests/artifacts/audit-NN-<name>.png; fails on a page error or a
 // screen that does not open.
@@ -35,6 +35,15 @@ try {
   if (menu.includes('审计日志')) {
     failures += 1;
     console.log('FAILED: 财务 sees the 审计日志 menu');
+  }
+  // 财务 sees customers' phones masked (138****5678)
+  await openMenu(finance, ['客户管理', '客户']);
+  await finance.waitForTimeout(3000);
+  await finance.screenshot({ path: join(out, 'audit-03-finance-customers.png') });
+  const text = await finance.locator('.tab-pane.active table tbody').innerText();
+  if (/1\d{2} ?\d{4} ?\d{4}/.test(text) || !text.includes('****')) {
+    failures += 1;
+    console.log('FAILED: 财务 sees full phone numbers');
   }
 } catch (e) {
   failures += 1;
