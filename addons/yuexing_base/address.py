@@ -4,6 +4,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
+from .audit import AuditMixin
 from .exceptions import RegionError
 from .workflow import field_label
 
@@ -16,7 +17,7 @@ GEO_SOURCES = [
     ]
 
 
-class Address(metaclass=PoolMeta):
+class Address(AuditMixin, metaclass=PoolMeta):
     __name__ = 'party.address'
 
     recognize_text = fields.Char(

@@ -5,10 +5,12 @@ from trytond.pool import PoolMeta
 from trytond.transaction import without_check_access
 
 from . import crypto
+from .audit import AuditMixin
 from .encrypted import Encrypted, EncryptedMixin, secret_input, secret_status
 
 
-class Configuration(EncryptedMixin, ModelSingleton, ModelSQL, ModelView):
+class Configuration(AuditMixin, EncryptedMixin, ModelSingleton, ModelSQL,
+        ModelView):
     "月星防水 Configuration"
     __name__ = 'yuexing.configuration'
 

@@ -12,7 +12,9 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 
 from . import phone as phone_tools
+from .audit import AuditMixin
 from .exceptions import PhoneNumberError
+from .masking import MaskedMixin
 from .workflow import field_label
 
 CONTACT_ROLES = [
@@ -39,9 +41,15 @@ def check_phone(value, record, field_label, kind=None):
                 record=record)) from reason
 
 
-class Contact(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+class Contact(AuditMixin, MaskedMixin, DeactivableMixin, sequence_ordered(),
+        ModelSQL, ModelView):
     "Customer Contact"
     __name__ = 'yuexing.party.contact'
+    _masked_fields = {
+        'phone': ('phone', 'customer_phone'),
+        'phone_compact': ('phone', 'customer_phone'),
+        'rec_name': ('text', 'customer_phone'),
+        }
     party = fields.Many2One(
         'party.party', "Customer", required=True, ondelete='CASCADE')
     name = fields.Char("Name", required=True, strip=True)
@@ -102,8 +110,12 @@ class Contact(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
             check_phone(contact.phone, contact.party.rec_name, label)
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(AuditMixin, MaskedMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
+    _masked_fields = {n: (kind, 'customer_phone',
+            ('type', {'phone', 'mobile', 'fax'}))
+        for n, kind in [('value', 'phone'), ('value_compact', 'phone'),
+            ('rec_name', 'text')]}
 
     def _phone_country_codes(self):
         # Numbers typed without +86 are Chinese.

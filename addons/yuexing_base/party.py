@@ -9,7 +9,9 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from . import phone as phone_tools
+from .audit import AuditMixin
 from .exceptions import CustomerDeleteError, DuplicatePhoneWarning
+from .masking import MaskedMixin
 
 CUSTOMER_TYPES = [
     (None, ''),
@@ -25,8 +27,10 @@ GRADES = [
     ]
 
 
-class Party(metaclass=PoolMeta):
+class Party(AuditMixin, MaskedMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
+    _masked_fields = {n: ('phone', 'customer_phone')
+        for n in ['phone', 'mobile', 'fax', 'phone_display']}
 
     customer_type = fields.Selection(
         CUSTOMER_TYPES, "Customer Type",

@@ -10,6 +10,7 @@ from . import api, channels, login_throttle
 from . import phone as phone_tools
 from .api import schema as s
 from .api.schema import message
+from .audit_login import record_login
 from .rpc_access import API_LOGIN
 from .wechat import WeChatError
 
@@ -146,9 +147,11 @@ def login_wechat(call):
     with Transaction().set_context(active_test=False):
         users = User.search([('wechat_openid', '=', openid)], limit=1)
     if users and not users[0].active:
-        raise api.error(403, 'account_disabled')
+        record_login(users[0].login, users[0].id, 'wechat', False)
+        raise api.error(403, 'account_disabled', commit=True)
     user = users[0] if users else create_resident(
         openid, session.get('unionid'))
+    record_login(user.login, user.id, 'wechat', True)
     return token_answer(user, 'customer', call.body.get('client'))
 
 
@@ -315,13 +318,17 @@ def login_sms(call):
     except api.ApiError as exception:
         if exception.error_code == 'sms_code_invalid':
             throttle.failed()
+        if exception.commit:
+            record_login(body['phone'], None, 'sms', False)
         raise
     throttle.succeeded()
     candidates = login_candidates(
         User.find_by_mobile(body['phone']), body.get('role'))
     if not candidates:
+        record_login(body['phone'], None, 'sms', False)
         raise api.error(403, 'role_forbidden', commit=True)
     user, role = candidates[0]
+    record_login(body['phone'], user.id, 'sms', True)
     return token_answer(user, role, body.get('client'))
 
 
@@ -349,7 +356,8 @@ def login_password(call):
             login = candidates[0][0].login
     # the JSON API's own log-in: external roles are refused on the generic
     # RPC only (rpc_access)
-    with Transaction().set_context({API_LOGIN: True}):
+    with Transaction().set_context({API_LOGIN: True,
+                'yuexing_login_method': 'api_password'}):
         user_id = User.get_login(login, {'password': body['password']})
     if not user_id:
         raise api.ApiError(401, 'login_failed', message('login_failed'),

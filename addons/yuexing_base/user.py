@@ -8,10 +8,15 @@ from trytond.transaction import Transaction
 
 from . import phone as phone_tools
 from .exceptions import PhoneNumberError
+from .masking import MaskedMixin
 
 
-class User(metaclass=PoolMeta):
+class User(MaskedMixin, metaclass=PoolMeta):
     __name__ = 'res.user'
+    _masked_fields = {
+        'mobile': ('phone', 'user_phone'),
+        'mobile_compact': ('phone', 'user_phone'),
+        }
 
     customer = fields.Many2One(
         'party.party', "Customer",

@@ -10,6 +10,7 @@ from trytond import config as trytond_config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -28,7 +29,7 @@ CHANNEL_JOURNALS = {'CASH', 'BANK', 'WXPAY', 'ALIPAY'}
 ZERO = Decimal(0)
 
 
-class Voucher(Workflow, ModelSQL, ModelView):
+class Voucher(AuditMixin, Workflow, ModelSQL, ModelView):
     "NC Voucher"
     __name__ = 'yuexing.nc.voucher'
     _rec_name = 'document_id'

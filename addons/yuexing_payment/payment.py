@@ -24,6 +24,7 @@ from trytond.model import (
     Workflow,
     fields,
 )
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
@@ -75,7 +76,7 @@ class PaymentError(UserError):
     pass
 
 
-class Payment(ServerStates, Workflow, ModelSQL, ModelView):
+class Payment(AuditMixin, ServerStates, Workflow, ModelSQL, ModelView):
     "Payment"
     __name__ = 'yuexing.payment'
     _rec_name = 'number'

@@ -11,6 +11,7 @@ from decimal import Decimal
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -38,7 +39,7 @@ class RefundError(UserError):
     pass
 
 
-class Refund(Workflow, ModelSQL, ModelView):
+class Refund(AuditMixin, Workflow, ModelSQL, ModelView):
     "Refund"
     __name__ = 'yuexing.payment.refund'
     _rec_name = 'number'

@@ -10,11 +10,13 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base import phone as phone_tools
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.encrypted import (
     BlindIndex,
     Encrypted,
     EncryptedMixin,
 )
+from trytond.modules.yuexing_base.masking import MaskedMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -71,8 +73,20 @@ def normalise_private(value):
     return (value or '').replace(' ', '').upper() or None
 
 
-class Employee(EncryptedMixin, metaclass=PoolMeta):
+class Employee(AuditMixin, MaskedMixin, EncryptedMixin,
+        metaclass=PoolMeta):
     __name__ = 'company.employee'
+    # the audit log keeps that they changed, never the numbers
+    _audit_secret_fields = {'id_card', 'bank_card'}
+    _masked_fields = {
+        'phone': ('phone', 'staff_phone'),
+        'mobile': ('phone', 'staff_phone'),
+        'emergency_phone': ('phone', 'staff_phone'),
+        'id_card': ('id', 'staff_private'),
+        'id_number': ('id', 'staff_private'),
+        'bank_card': ('account', 'staff_private'),
+        'bank_account': ('account', 'staff_private'),
+        }
 
     # ---- personnel file -----------------------------------------------------
     department = fields.Many2One(

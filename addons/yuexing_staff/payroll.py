@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -211,7 +212,7 @@ class Employee(metaclass=PoolMeta):
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Payslip(ServerStates, Workflow, ModelSQL, ModelView):
+class Payslip(AuditMixin, ServerStates, Workflow, ModelSQL, ModelView):
     "Payslip"
     __name__ = 'yuexing.payslip'
     company = fields.Many2One('company.company', "Company", required=True,
@@ -624,7 +625,7 @@ class Payslip(ServerStates, Workflow, ModelSQL, ModelView):
         return dict(result)
 
 
-class PayslipLine(ModelSQL, ModelView):
+class PayslipLine(AuditMixin, ModelSQL, ModelView):
     "Payslip Line"
     __name__ = 'yuexing.payslip.line'
     payslip = fields.Many2One('yuexing.payslip', "Payslip", required=True,

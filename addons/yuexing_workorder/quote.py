@@ -14,6 +14,7 @@ from trytond.model import (
     sequence_ordered,
 )
 from trytond.modules.yuexing_approval.mixin import ApprovalMixin
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import strict_transition
 from trytond.pool import Pool
@@ -47,7 +48,8 @@ CONFIRM_CHANNELS = [
     ]
 
 
-class Quote(ServerStates, ApprovalMixin, Workflow, ModelSQL, ModelView):
+class Quote(AuditMixin, ServerStates, ApprovalMixin, Workflow, ModelSQL,
+        ModelView):
     "Quote"
     __name__ = 'yuexing.quote'
     _rec_name = 'number'
@@ -413,7 +415,7 @@ class Quote(ServerStates, ApprovalMixin, Workflow, ModelSQL, ModelView):
                             quote=quote.rec_name))
 
 
-class QuoteLine(sequence_ordered(), ModelSQL, ModelView):
+class QuoteLine(AuditMixin, sequence_ordered(), ModelSQL, ModelView):
     "Quote Line"
     __name__ = 'yuexing.quote.line'
     quote = fields.Many2One(

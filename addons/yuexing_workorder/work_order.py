@@ -8,6 +8,8 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base import phone as phone_tools
+from trytond.modules.yuexing_base.audit import AuditMixin
+from trytond.modules.yuexing_base.masking import MaskedMixin
 from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_base.workflow import (
     field_label,
@@ -84,10 +86,13 @@ CANCELLABLE_STATES = [
     'draft', 'submitted', 'surveying', 'quoted', 'confirmed', 'dispatched']
 
 
-class WorkOrder(ServerStates, Workflow, ModelSQL, ModelView):
+class WorkOrder(AuditMixin, MaskedMixin, ServerStates, Workflow, ModelSQL,
+        ModelView):
     "Work Order"
     __name__ = 'yuexing.work_order'
     _rec_name = 'number'
+    _masked_fields = {n: ('phone', 'customer_phone')
+        for n in ['contact_phone', 'caller_phone']}
     _intake = {'readonly': ~Eval('state').in_(['draft', 'submitted'])}
 
     number = fields.Char("Number", readonly=True)

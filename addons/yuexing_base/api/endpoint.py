@@ -481,7 +481,8 @@ def _call_in_transaction(request, pool, ep, state, path_args):
                 _check_access=bool(state.user_id),
                 company=state.company_id,
                 language=API_LANGUAGE,
-                yuexing_api_role=state.role):
+                yuexing_api_role=state.role,
+                yuexing_request_id=state.request_id):
         call = Call(
             request=request, pool=pool, endpoint=ep,
             path_args=path_args, request_id=state.request_id,

@@ -140,7 +140,7 @@ class TechnicianApiTestCase(ApiTestCase):
         self.assertTrue(entry['eligible'])
 
         zhang = self.login_as(self.zhang_user, 'technician')
-        headers = {'Idempotency-Key': f'grab-{order_id}'}
+        headers = {'Idempotency-Key': f'grab-order-{order_id}'}
         won = self.api('POST', f'/technician/pool/{order_id}/grab',
             token=zhang, headers=headers)
         self.assertEqual(won.status, 200, won)
