@@ -154,6 +154,8 @@ class AccessMatrixTestCase(RouteTestCase):
                 Class = pool.get(model.name)
                 if not issubclass(Class, ModelStorage):
                     continue  # a wizard's form: no data of its own
+                if model.name.startswith('yuexing.test.'):
+                    continue  # registered by the tests only, never deployed
                 # as the web client: the name of each linked record too
                 related = [f'{n}.rec_name' for n, f in Class._fields.items()
                     if f._type in {'many2one', 'reference'}]

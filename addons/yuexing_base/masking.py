@@ -241,10 +241,16 @@ class Reveal(Wizard):
         lines = []
         with without_check_access():
             records = Model.browse([r.id for r in self.records])
+            # a model whose clear values are not its fields' (encrypted
+            # columns, masked function fields) gives them: full_values()
+            full_values = getattr(Model, 'full_values', None)
+            values = {name: full_values(records, name) if full_values
+                else {r.id: getattr(r, name) for r in records}
+                for name in allowed}
             for record in records:
                 lines.append(record.rec_name)
                 for name in allowed:
-                    value = getattr(record, name)
+                    value = values[name].get(record.id)
                     if value:
                         lines.append(
                             f'  {Model._fields[name].string}: {value}')

@@ -31,7 +31,10 @@ class RpcClient:
             headers={'Content-Type': 'application/json', **(headers or {})},
             environ_base={'REMOTE_ADDR': '10.254.0.1'})
         text = response.get_data(as_text=True)
-        answer = json.loads(text) if text else {}
+        try:
+            answer = json.loads(text) if text else {}
+        except ValueError:  # an HTML error page (401 of a refused log-in)
+            answer = {}
         if response.status_code != 200 or 'error' in answer:
             raise RpcError(response.status_code, answer.get('error', text))
         return answer['result']

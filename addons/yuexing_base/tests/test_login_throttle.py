@@ -35,7 +35,8 @@ class LoginThrottleTestCase(ApiTestCase):
             password='Owner-2026-pass', mobile='13911120001').id
         cls.office_id = create_user('thr_office', ['group_dispatcher'],
             password='Office-2026-pass').id
-        create_user('thr_other', ['group_technician'],
+        # a back-office user: technicians have no generic JSON-RPC
+        create_user('thr_other', ['group_dispatcher'],
             password='Other-2026-pass', mobile='13911120002')
         # the API's per-minute limits (real clock) are not under test here
         Configuration = Pool().get('yuexing.configuration')
@@ -300,18 +301,24 @@ class LoginThrottleTestCase(ApiTestCase):
                 for n in range(wrong)]
             for thread in threads:
                 thread.start()
-            for _ in range(wrong):
-                self.assertTrue(arrived.acquire(timeout=60))
-            # every wrong attempt is in flight, held: others still go on
-            response = self.rpc_login('Other-2026-pass', login='thr_other')
-            self.assertEqual(response.status_code, 200, response.text)
-            token = self.password('Owner-2026-pass').json['access_token']
-            self.assertEqual(self.api('GET', '/me', token=token).status, 200)
-            self.assertFalse(release.is_set())
-            self.assertEqual(sorted(results), [])
-            release.set()
-            for thread in threads:
-                thread.join(60)
+            try:
+                for _ in range(wrong):
+                    self.assertTrue(arrived.acquire(timeout=60))
+                # every wrong attempt is in flight, held: others still go on
+                response = self.rpc_login('Other-2026-pass',
+                    login='thr_other')
+                self.assertEqual(response.status_code, 200, response.text)
+                token = self.password('Owner-2026-pass').json[
+                    'access_token']
+                self.assertEqual(
+                    self.api('GET', '/me', token=token).status, 200)
+                self.assertFalse(release.is_set())
+                self.assertEqual(sorted(results), [])
+            finally:
+                # a failure must not leave threads holding connections
+                release.set()
+                for thread in threads:
+                    thread.join(60)
         self.assertEqual(sorted(results.values()), [401, 401, 401, 401])
         self.assertEqual(self.sleeps, [])
         # all four counted on the (login, IP) counter: 2^(4-3) s

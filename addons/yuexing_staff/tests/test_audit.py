@@ -2,6 +2,7 @@
 audit trail without the private numbers."""
 import json
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base.tests.tools import (
     FunctionalTestCase,
     acting_as,
@@ -38,18 +39,30 @@ class EmployeeMaskingTestCase(FunctionalTestCase):
     def test_finance_and_warehouse_see_masked_private_data(self):
         Employee = Pool().get('company.employee')
         world = self.setup_world()
-        names = ['phone', 'emergency_phone', 'id_number', 'bank_account']
+        names = ['phone', 'id_number', 'bank_account']
         for role in ['group_finance', 'group_warehouse', 'group_management']:
             with self.subTest(role=role), acting_as(world[role]):
                 row, = Employee.read([self.member.id], names)
                 self.assertEqual(row['phone'], '138****8000')
-                self.assertEqual(row['emergency_phone'], '139****9000')
                 self.assertEqual(row['id_number'], '1101**********002X')
                 self.assertEqual(row['bank_account'], '***************0123')
                 rows = Employee.export_data([Employee(self.member.id)],
                     ['phone', 'id_number'])
                 self.assertEqual(rows, [['138****8000',
                             '1101**********002X']])
+
+    @with_transaction()
+    def test_emergency_phone_masked_or_not_readable(self):
+        "管理层 reads it masked; finance and warehouse not at all (access)"
+        Employee = Pool().get('company.employee')
+        world = self.setup_world()
+        with acting_as(world['group_management']):
+            row, = Employee.read([self.member.id], ['emergency_phone'])
+            self.assertEqual(row['emergency_phone'], '139****9000')
+        for role in ['group_finance', 'group_warehouse']:
+            with self.subTest(role=role), acting_as(world[role]):
+                with self.assertRaises(AccessError):
+                    Employee.read([self.member.id], ['emergency_phone'])
 
     @with_transaction()
     def test_dispatch_sees_phones_hr_sees_everything(self):
