@@ -142,6 +142,12 @@ class YuexingApprovalTestCase(
                 ('approved', 'xiangmu', '项目经理审批', '价格合理'),
                 ('approved', 'guanli', '管理层审批', None),
                 ('done', None, None, '已通过')])
+        # and the decisions are in the audit trail (审计日志)
+        Log = pool.get('yuexing.audit.log')
+        deciders = {l.user.login for l in Log.search([
+                    ('model', '=', 'yuexing.approval.task'),
+                    ('action', '=', 'write')]) if l.user}
+        self.assertLessEqual({'xiangmu', 'guanli'}, deciders)
 
     @with_transaction()
     def test_reject_sends_the_document_back(self):
