@@ -34,6 +34,19 @@ def users_of_employees(employees):
         order=[('id', 'ASC')])
 
 
+def users_of_b2b_customer(party):
+    """The active B端 users acting for the customer party (its approvers
+    until the B端 portal names them one by one)."""
+    if not party:
+        return []
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    group = ModelData.get_id('yuexing_base', 'group_b2b_customer')
+    return User.search([('customer', '=', party.id), ('groups', '=', group)],
+        order=[('id', 'ASC')])
+
+
 class ApprovalMixin:
     __slots__ = ()
     # The document's fields an administrator may use in step conditions.
@@ -69,12 +82,22 @@ class ApprovalMixin:
         """The users of the document-resolved approver kinds
         (department_head, team_leader, project_manager, b2b_approver).
         The department head is the supervisor of the requester's employee
-        (company.employee.supervisor); documents add the other kinds."""
+        (company.employee.supervisor), the B端 approver a B端 user of the
+        document's enterprise customer (approval_customer); documents add
+        the other kinds."""
         if kind == 'department_head' and requester:
             supervisors = [e.supervisor for e in requester.employees
                 if e.supervisor]
             return users_of_employees(supervisors)
+        if kind == 'b2b_approver':
+            return users_of_b2b_customer(self.approval_customer())
         return []
+
+    def approval_customer(self):
+        "The B端 customer whose approver a b2b_approver step asks."
+        party = getattr(self, 'customer', None)
+        if party and getattr(party, 'customer_type', None) == 'enterprise':
+            return party
 
     @classmethod
     def approval_approved(cls, records):

@@ -8,6 +8,7 @@ import datetime as dt
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -48,7 +49,7 @@ class DecisionConflict(ApprovalError):
     "The task was decided meanwhile (another approver, a double click)."
 
 
-class Request(ModelSQL, ModelView):
+class Request(AuditMixin, ModelSQL, ModelView):
     "Approval Request"
     __name__ = 'yuexing.approval.request'
 
@@ -346,7 +347,7 @@ class Request(ModelSQL, ModelView):
                     user=Transaction().user or None) for r in requests])
 
 
-class Task(ModelSQL, ModelView):
+class Task(AuditMixin, ModelSQL, ModelView):
     "Approval Task"
     __name__ = 'yuexing.approval.task'
 

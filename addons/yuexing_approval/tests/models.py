@@ -14,6 +14,7 @@ class Document(ApprovalMixin, ModelSQL, ModelView):
     kind = fields.Selection(
         [(None, ''), ('b2b', "B2B"), ('c2c', "C2C")], "Kind")
     project_manager = fields.Many2One('res.user', "Project Manager")
+    customer = fields.Many2One('party.party', "Customer")
     state = fields.Selection([
             ('draft', "Draft"), ('pending', "Pending"),
             ('approved', "Approved"), ('rejected', "Rejected")], "State")

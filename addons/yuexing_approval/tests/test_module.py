@@ -142,6 +142,12 @@ class YuexingApprovalTestCase(
                 ('approved', 'xiangmu', '项目经理审批', '价格合理'),
                 ('approved', 'guanli', '管理层审批', None),
                 ('done', None, None, '已通过')])
+        # and the decisions are in the audit trail (审计日志)
+        Log = pool.get('yuexing.audit.log')
+        deciders = {l.user.login for l in Log.search([
+                    ('model', '=', 'yuexing.approval.task'),
+                    ('action', '=', 'write')]) if l.user}
+        self.assertLessEqual({'xiangmu', 'guanli'}, deciders)
 
     @with_transaction()
     def test_reject_sends_the_document_back(self):
@@ -222,6 +228,33 @@ class YuexingApprovalTestCase(
             with acting_as(self.service):
                 Document.submit([orphan])
         self.assertIn('本项目经理', cm.exception.message)
+
+    @with_transaction()
+    def test_b2b_approver_is_a_user_of_the_customer(self):
+        "The B端 approver: a B端 user acting for the document's enterprise"
+        pool = Pool()
+        Document = pool.get(DOCUMENT)
+        Party = pool.get('party.party')
+        self.users()
+        park, other_park = Party.create([
+                {'name': '张江高科园区', 'customer_type': 'enterprise'},
+                {'name': '漕河泾园区', 'customer_type': 'enterprise'}])
+        resident, = Party.create([
+                {'name': '王先生', 'customer_type': 'individual'}])
+        create_user('bduan_zj', ['group_b2b_customer'], customer=park.id)
+        create_user('bduan_chj', ['group_b2b_customer'],
+            customer=other_park.id)
+        create_flow([{'name': '园区审批', 'sequence': 10,
+                    'approver_kind': 'b2b_approver'}])
+        document = create_document('8000', customer=park.id)
+        with acting_as(self.service):
+            Document.submit([document])
+        self.assertEqual(pending_users(document), ['bduan_zj'])
+        # a resident has no B端 approver: nobody could approve the step
+        orphan = create_document('8000', customer=resident.id)
+        with self.assertRaises(UserError):
+            with acting_as(self.service):
+                Document.submit([orphan])
 
     @with_transaction()
     def test_department_head_is_the_supervisor(self):
