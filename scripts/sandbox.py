@@ -21,13 +21,16 @@ In the sandbox:
 """
 import argparse
 import html
+import itertools
 import json
 import os
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -85,6 +88,11 @@ def stand_ins():
     sms.templates = _Everything()
     wechatpay = FakeWeChatPay(mch_id='1900000109', app_id=APP_ID)
     alipay = FakeAlipay()
+    # the platforms' transaction numbers must not repeat those a previous
+    # sandbox gave (the database keeps them, unique): start from the clock
+    start = time.time_ns() // 1000
+    wechatpay._ids = itertools.count(start)
+    alipay._ids = itertools.count(start % 10 ** 15)
     nc = FakeNC()
     return tuple(f.start() for f in (wechat, wechatpay, alipay, sms, nc))
 
@@ -109,11 +117,14 @@ def configuration_values(wechat, wechatpay, alipay, sms, nc, server):
     return values
 
 
-def apply(values, console_url):
+def apply(values, console_url, adopt=None):
     """In the current transaction: switch the demo database to the
     stand-ins (refused unless allowed) and give the demo residents their
-    sandbox WeChat identity. Returns their log-in codes."""
+    sandbox WeChat identity. Returns their log-in codes. adopt(payment,
+    notify_url) is called for each online payment still pending, so that
+    a restarted sandbox can still pay it."""
     from trytond.pool import Pool
+    from trytond.transaction import Transaction
     pool = Pool()
     Configuration = pool.get('yuexing.configuration')
     User = pool.get('res.user')
@@ -125,12 +136,26 @@ def apply(values, console_url):
     for user in User.search([('groups', '=', group),
                 ('wechat_openid', '=', None)]):
         User.write([user], {'wechat_openid': 'sandbox-' + user.login})
+    try:
+        Payment = pool.get('yuexing.payment')
+    except KeyError:  # the payment module is not activated
+        adopt = None
+    if adopt:
+        base = '%s/%s/api/v1/payments/notify/' % (
+            values.get('payment_notify_base', '').rstrip('/'),
+            Transaction().database.name)
+        for payment in Payment.search([('state', '=', 'pending'),
+                    ('channel', 'like', 'wechat_%')]):
+            adopt(payment, base + 'wechat')
+        for payment in Payment.search([('state', '=', 'pending'),
+                    ('channel', 'like', 'alipay_%')]):
+            adopt(payment, base + 'alipay')
     return sorted(DEMO_CODE + u.wechat_openid[len('sandbox-'):]
         for u in User.search([('groups', '=', group),
                 ('wechat_openid', 'like', 'sandbox-%')]))
 
 
-def configure(database, values, console_url):
+def configure(database, values, console_url, adopt=None):
     "apply() in a transaction of its own on database, committed."
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -139,7 +164,7 @@ def configure(database, values, console_url):
     pool.init()
     with Transaction().start(database, 0,
             context={'language': 'zh_CN'}) as transaction:
-        codes = apply(values, console_url)
+        codes = apply(values, console_url, adopt=adopt)
         transaction.commit()
     return codes
 
@@ -158,6 +183,31 @@ class Sandbox:
     def values(self):
         return configuration_values(self.wechat, self.wechatpay,
             self.alipay, self.sms, self.nc, self.server)
+
+    def adopt(self, payment, notify_url):
+        """Know a payment a previous sandbox was asked for (as the real
+        platform would still know it): it can be paid from the console."""
+        number = payment.number
+        if payment.channel.startswith('wechat_'):
+            with self.wechatpay.lock:
+                self.wechatpay.orders.setdefault(number, {
+                        'out_trade_no': number,
+                        'trade_type': ('JSAPI' if payment.channel
+                            == 'wechat_jsapi' else 'NATIVE'),
+                        'total': int(payment.amount * 100),
+                        'state': 'NOTPAY', 'openid': payment.payer,
+                        'description': payment.description,
+                        'notify_url': notify_url, 'refunded': 0,
+                        'prepay_id': payment.prepay_id})
+        else:
+            with self.alipay.lock:
+                self.alipay.orders.setdefault(number, {
+                        'out_trade_no': number, 'amount': payment.amount,
+                        'trade_no': (time.strftime('%Y%m%d') + '22001'
+                            + f'{next(self.alipay._ids):015d}'),
+                        'status': 'WAIT_BUYER_PAY', 'refunded': Decimal(0),
+                        'buyer_id': payment.payer or '2088102177846880',
+                        'notify_url': notify_url})
 
     def stop(self):
         for fake in (self.wechat, self.wechatpay, self.alipay, self.sms,
@@ -379,7 +429,8 @@ def main(argv=None):
     http = console(sandbox, args.port)
     url = f'http://127.0.0.1:{http.server_address[1]}/'
     try:
-        residents = configure(args.database, sandbox.values(), url)
+        residents = configure(args.database, sandbox.values(), url,
+            adopt=sandbox.adopt)
     except SandboxRefused as exception:
         print(f"沙箱未启动：{exception.message}", file=sys.stderr)
         sandbox.stop()

@@ -61,7 +61,7 @@ class SandboxTestCase(ApiTestCase):
             customer=resident.id).id
         with set_company(company):
             cls.order_ids = [confirmed_order(resident, [(membrane, 1)]).id
-                for _ in range(2)]
+                for _ in range(3)]
             for login, name, phone in [
                     ('sb-tech', '钱师傅', TECHNICIAN_PHONE),
                     ('sb-tech2', '孙师傅', OTHER_TECHNICIAN_PHONE)]:
@@ -163,6 +163,37 @@ class SandboxTestCase(ApiTestCase):
                 token=token)
             self.assertEqual(state.json['state'], 'paid', channel)
         self.assertEqual(self.sandbox.pay('YX-NOT-THERE'), (None, None))
+
+        # a restarted sandbox never repeats a platform transaction number
+        # (the database refuses to book one twice)
+        restarted = sandbox_script.Sandbox(SERVER, post=deliver)
+        self.addCleanup(restarted.stop)
+        with self.db() as pool:
+            Payment = pool.get('yuexing.payment')
+            used = {p.transaction_id for p in Payment.search([
+                        ('number', 'in', [wechat.json['payment']['number'],
+                                alipay.json['payment']['number']])])}
+        fresh = {'42000' + f'{next(restarted.wechatpay._ids):023d}',
+            f'{next(restarted.alipay._ids):015d}'}
+        self.assertFalse(any(t.endswith(f) for t in used for f in fresh))
+
+    def test_restarted_sandbox_pays_what_the_previous_one_was_asked(self):
+        self.switch_on()
+        token = self.login_as(self.resident_user_id, 'customer')
+        asked = self.api('POST', f'/bills/{self.bill_id(2)}/payments',
+            token=token, json={'channel': 'wechat_jsapi'})
+        self.assertEqual(asked.status, 201, asked)
+        payment = asked.json['payment']
+        restarted = sandbox_script.Sandbox(SERVER, post=deliver)
+        self.addCleanup(restarted.stop)
+        self.assertEqual(restarted.pay(payment['number']), (None, None))
+        with self.db():
+            sandbox_script.apply(restarted.values(), 'http://x/',
+                adopt=restarted.adopt)
+        status, channel = restarted.pay(payment['number'])
+        self.assertEqual((status in {200, 204}, channel), (True, 'wechat'))
+        state = self.api('GET', f"/payments/{payment['id']}", token=token)
+        self.assertEqual(state.json['state'], 'paid')
 
     def test_technician_logs_in_with_the_sms_code_of_the_console(self):
         self.switch_on()
