@@ -26,6 +26,7 @@ from trytond.modules.yuexing_payment.tests.tools import (
     finish,
     make_user,
     payment_world,
+    today,
 )
 from trytond.modules.yuexing_payment.wechatpay import WeChatPayClient
 from trytond.pool import Pool
@@ -107,7 +108,7 @@ class BillTests:
             self.assertEqual(bill.deposit_amount,
                 (bill.total_amount * Decimal('0.3')).quantize(
                     Decimal('0.01')))
-            self.assertEqual(bill.due_date - dt.date.today(),
+            self.assertEqual(bill.due_date - today(),
                 dt.timedelta(days=7))
             self.assertEqual(bill.next_payment(),
                 (bill.deposit_amount, 'deposit'))
@@ -135,7 +136,7 @@ class BillTests:
             statement, = Invoice.search([('bill_kind', '=', 'statement')])
             self.assertEqual(statement.party, self.park)
             self.assertEqual(statement.statement_month,
-                dt.date.today().strftime('%Y-%m'))
+                today().strftime('%Y-%m'))
             self.assertEqual(len(statement.lines), 2)
             self.assertEqual(statement.total_amount,
                 first.quote.total_amount + second.quote.total_amount)
@@ -428,7 +429,7 @@ class ReceivableTests:
         Invoice = Pool().get('account.invoice')
         order = confirmed_order(customer, [(self.membrane, 1)])
         bill = bill_of(order)
-        due = dt.date.today() - dt.timedelta(days=days_overdue)
+        due = today() - dt.timedelta(days=days_overdue)
         Invoice.write([bill], {'due_date': due, 'payment_term_date': due,
                 'invoice_date': due - dt.timedelta(days=7)})
         with Transaction().set_context(_skip_warnings=True):
@@ -446,7 +447,7 @@ class ReceivableTests:
             bills = [self.posted_bill(self.resident, d)
                 for d in (120, 75, 45, 5)]
             total = bills[0].total_amount
-            with Transaction().set_context(date=dt.date.today()):
+            with Transaction().set_context(date=today()):
                 row, = Ageing.search([('party', '=', self.resident.id)])
                 self.assertEqual(row.balance, 4 * total)
                 self.assertEqual((row.bucket_30, row.bucket_60,
@@ -463,7 +464,7 @@ class ReceivableTests:
             Attachment.create([{'name': 'r.png', 'resource': str(payment),
                         'data': b'x'}])
             Payment.confirm_offline([payment])
-            with Transaction().set_context(date=dt.date.today()):
+            with Transaction().set_context(date=today()):
                 row, = Ageing.search([('party', '=', self.resident.id)])
                 self.assertEqual(row.bucket_90_plus, total - 100)
                 line, = AgeingBill.search([('bill', '=', bills[0].id)])
@@ -538,7 +539,7 @@ class ReconciliationTests:
             self.wechat.bill_amounts[changed.number] = Decimal('1.00')
             Payment.write([lost], {'state': 'pending',
                     'transaction_id': None})
-            statement = Statement(provider='wechat', date=dt.date.today())
+            statement = Statement(provider='wechat', date=today())
             statement.save()
             Statement.fetch([statement])
             statement = Statement(statement.id)
@@ -575,7 +576,7 @@ class ReconciliationTests:
             Payment.handle_alipay_notification(
                 self.alipay.pay(payment.number))
             self.assertEqual(Payment(payment.id).state, 'paid')
-            statement = Statement(provider='alipay', date=dt.date.today())
+            statement = Statement(provider='alipay', date=today())
             statement.save()
             Statement.fetch([statement])
             statement = Statement(statement.id)
