@@ -17,6 +17,13 @@ def flows_naming(field_names, ids):
     return sorted({s.flow.rec_name for s in steps})
 
 
+
+def refuse_if_named(field_names, records, message):
+    "Refuse to remove users/roles a flow names, listing the flows."
+    flows = flows_naming(field_names, [r.id for r in records])
+    if flows:
+        raise FlowError(gettext(message, flows='、'.join(flows)))
+
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
@@ -27,12 +34,8 @@ class User(metaclass=PoolMeta):
         # Tryton users are deactivated rather than deleted: both lose them.
         if mode == 'delete' or (
                 mode == 'write' and values.get('active') is False):
-            flows = flows_naming(['user', 'escalate_user'],
-                [u.id for u in users])
-            if flows:
-                raise FlowError(gettext(
-                        'yuexing_approval.msg_user_in_flows',
-                        flows='、'.join(flows)))
+            refuse_if_named(['user', 'escalate_user'], users,
+                'yuexing_approval.msg_user_in_flows')
 
 
 class Group(metaclass=PoolMeta):
@@ -43,12 +46,8 @@ class Group(metaclass=PoolMeta):
         super().check_modification(
             mode, groups, values=values, external=external)
         if mode == 'delete':
-            flows = flows_naming(['group', 'escalate_group'],
-                [g.id for g in groups])
-            if flows:
-                raise FlowError(gettext(
-                        'yuexing_approval.msg_group_in_flows',
-                        flows='、'.join(flows)))
+            refuse_if_named(['group', 'escalate_group'], groups,
+                'yuexing_approval.msg_group_in_flows')
 
 
 class Template(metaclass=PoolMeta):

@@ -143,9 +143,7 @@ def decrypt(token):
     try:
         return _suite()[0].decrypt(token.encode('ascii')).decode('utf-8')
     except InvalidToken as exception:
-        raise CryptoError(
-            "an encrypted value cannot be decrypted with the configured "
-            f"keys ({ENV_KEYS})") from exception
+        raise _undecryptable() from exception
 
 
 def rotate(token):
@@ -155,9 +153,12 @@ def rotate(token):
     try:
         return _suite()[0].rotate(token.encode('ascii')).decode('ascii')
     except InvalidToken as exception:
-        raise CryptoError(
-            "an encrypted value cannot be decrypted with the configured "
-            f"keys ({ENV_KEYS})") from exception
+        raise _undecryptable() from exception
+
+
+def _undecryptable():
+    return CryptoError("an encrypted value cannot be decrypted with the "
+        f"configured keys ({ENV_KEYS})")
 
 
 def blind_index(value):
