@@ -17,6 +17,11 @@ DB=${YUEXING_DATABASE:-yuexing}
 export TRYTOND_CONFIG=${TRYTOND_CONFIG:-$ROOT/config/trytond.conf}
 export TRYTOND_DATABASE_NAMES=$DB
 export YUEXING_DATABASE=$DB
+# One JSON object per log line, with the request id (yuexing_ops);
+# YUEXING_LOG_FORMAT=text keeps trytond's plain lines.
+if [ "${YUEXING_LOG_FORMAT:-json}" = json ]; then
+    export TRYTOND_LOGGING_CONFIG=${TRYTOND_LOGGING_CONFIG:-$ROOT/config/logging-json.conf}
+fi
 : "${TRYTOND_DATABASE__URI:?TRYTOND_DATABASE__URI must be set}"
 
 # Encryption at rest: production never falls back to a generated key (the
@@ -67,7 +72,12 @@ case "$role" in
         ;;
     server)
         wait_for_database
+        # The workers' metrics are summed by whichever worker is scraped.
+        export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${YUEXING_STATE_DIR:-/tmp}/prometheus}
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+        mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
         exec "$BIN/gunicorn" \
+            --config "$ROOT/docker/gunicorn.conf.py" \
             --workers "${WEB_WORKERS:-4}" \
             --bind "${WEB_BIND:-0.0.0.0:8000}" \
             --timeout "${WEB_TIMEOUT:-120}" \

@@ -487,3 +487,24 @@ class LiveNginxTestCase(unittest.TestCase):
     def test_unknown_host_refused(self):
         with self.assertRaises(ssl.SSLError):
             self.request('other.test', '/yuexing/api/v1/home')
+
+    def test_request_id_set_by_nginx(self):
+        "Every proxied request carries nginx's id, never the client's."
+        _, first = self.request(PUBLIC, '/yuexing/api/v1/home',
+            headers={'X-Request-Id': 'client-chosen-id-123'})
+        _, second = self.request(PUBLIC, '/yuexing/api/v1/home')
+        ids = [json.loads(d)['headers']['x-request-id']
+            for d in (first, second)]
+        for value in ids:
+            self.assertRegex(value, r'^[0-9a-f]{32}$')
+        self.assertNotEqual(ids[0], ids[1])
+
+    def test_health_and_metrics_not_exposed(self):
+        for path in ['/yuexing/metrics', '/yuexing/readyz', '/healthz']:
+            with self.subTest(path=path):
+                response, _ = self.request(BACKOFFICE, path,
+                    source='127.0.0.1',
+                    headers={'X-Forwarded-For': '10.9.1.2'})
+                self.assertEqual(response.status, 404)
+                response, _ = self.request(PUBLIC, path)
+                self.assertEqual(response.status, 404)

@@ -8,6 +8,7 @@ import logging
 from contextlib import contextmanager
 from decimal import Decimal
 
+from prometheus_client import Counter
 from werkzeug.wrappers import Response
 
 from trytond.i18n import gettext
@@ -22,6 +23,10 @@ from .wechatpay import SignatureError
 
 logger = logging.getLogger(__name__)
 TAGS = ['支付']
+# Scraped through yuexing_ops' /<database>/metrics (docs there).
+NOTIFICATIONS = Counter('yuexing_payment_notifications',
+    "Payment notifications received, by channel and result",
+    ['channel', 'result'])
 CUSTOMERS = ('customer', 'portal')
 
 
@@ -329,6 +334,7 @@ def wechat_notify(call):
         except SignatureError as exception:
             Alert.raise_alert(PaymentAlert('bad_signature',
                     detail=exception.message), source='wechat')
+            NOTIFICATIONS.labels('wechat', 'bad_signature').inc()
             return _wechat_answer(401, '签名验证失败')
         try:
             if event.startswith('TRANSACTION.'):
@@ -337,7 +343,9 @@ def wechat_notify(call):
                 Refund.handle_wechat_refund(resource)
         except PaymentAlert as alert:
             Alert.raise_alert(alert, source='wechat')
+            NOTIFICATIONS.labels('wechat', 'refused').inc()
             return _wechat_answer(400, alert.kind)
+    NOTIFICATIONS.labels('wechat', 'accepted').inc()
     return _wechat_answer(204)
 
 
@@ -358,12 +366,15 @@ def alipay_notify(call):
         except AlipaySignatureError as exception:
             Alert.raise_alert(PaymentAlert('bad_signature',
                     detail=exception.message), source='alipay')
+            NOTIFICATIONS.labels('alipay', 'bad_signature').inc()
             return Response('failure', content_type='text/plain')
         try:
             Payment.handle_alipay_notification(params)
         except PaymentAlert as alert:
             Alert.raise_alert(alert, source='alipay')
+            NOTIFICATIONS.labels('alipay', 'refused').inc()
             return Response('failure', content_type='text/plain')
+    NOTIFICATIONS.labels('alipay', 'accepted').inc()
     return Response('success', content_type='text/plain')
 
 

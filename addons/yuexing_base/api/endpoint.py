@@ -304,7 +304,10 @@ app.route(API_PREFIX + '/<api_any_path:rest>', methods=[
 
 def run(ep, request, database_name, path_args):
     started = time.monotonic()
-    state = _State(request_id=uuid.uuid4().hex[:16])
+    # the id nginx (through yuexing_ops' middleware) gave the request
+    state = _State(request_id=request.environ.get('yuexing.request_id')
+        or uuid.uuid4().hex[:16])
+    request.environ['yuexing.route'] = ep.path  # the metrics' label
     try:
         if request.method == 'OPTIONS':
             response = _preflight(ep, request)

@@ -1,0 +1,9 @@
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class OpsTestCase(ModuleTestCase):
+    "Test the ops module"
+    module = 'yuexing_ops'
+
+
+del ModuleTestCase
