@@ -3,12 +3,14 @@ creates the database with every module, the server answers the web client
 and a JSON-RPC login, a second init is a no-op."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -67,10 +69,10 @@ class EntrypointTestCase(unittest.TestCase):
         self.assertEqual(again.returncode, 0, again.stderr[-2000:])
         self.assertIn('已是最新', again.stderr)
 
+        log = open(Path(self.state.name) / 'server.log', 'w+')
         server = subprocess.Popen(
             [str(ROOT / 'docker' / 'entrypoint.sh'), 'server'],
-            env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
+            env=self.env, stdout=subprocess.DEVNULL, stderr=log, text=True)
         try:
             base = f'http://127.0.0.1:{self.port}'
             for _ in range(60):
@@ -95,9 +97,41 @@ class EntrypointTestCase(unittest.TestCase):
             user_id, session = answer['result'][:2]
             self.assertEqual(user_id, 1)
             self.assertTrue(session)
+            self.check_operations(base)
         finally:
             server.terminate()
             server.wait(timeout=30)
+        log.seek(0)
+        lines = [json.loads(line) for line in log
+            if line.startswith('{')]
+        log.close()
+        # trytond's logs are JSON with the id nginx would give
+        self.assertTrue(any(line.get('request_id') == 'entry-check-0001'
+                and line.get('route') == '/me' for line in lines), lines[-5:])
+
+    def check_operations(self, base):
+        "Health, readiness, and metrics summed over the gunicorn workers."
+        with urllib.request.urlopen(base + '/healthz', timeout=10) as r:
+            self.assertEqual(json.loads(r.read())['status'], 'alive')
+        with urllib.request.urlopen(
+                f'{base}/{self.database}/readyz', timeout=30) as r:
+            ready = json.loads(r.read())
+        self.assertEqual(ready['status'], 'ready', ready)
+        for _ in range(6):
+            request = urllib.request.Request(
+                f'{base}/{self.database}/api/v1/me',
+                headers={'X-Request-Id': 'entry-check-0001'})
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            self.assertEqual(refused.exception.code, 401)
+        pattern = re.compile(r'^yuexing_http_requests_total\{kind="api",'
+            r'method="GET",route="/me",status="401"\} (\S+)$', re.M)
+        # whichever worker answers, it reports all workers' requests
+        for _ in range(4):
+            with urllib.request.urlopen(
+                    f'{base}/{self.database}/metrics', timeout=30) as r:
+                text = r.read().decode()
+            self.assertEqual(float(pattern.search(text).group(1)), 6, text)
 
 
 class ProductionKeysTestCase(unittest.TestCase):
