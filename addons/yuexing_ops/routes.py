@@ -6,7 +6,8 @@
   task queue is not stuck; 503 with the failed checks otherwise;
 - ``GET /<database>/metrics``: Prometheus text format (token-protected
   when YUEXING_METRICS_TOKEN is set; nginx never forwards these from
-  outside, see docker/nginx).
+  outside, see docker/nginx); ``GET /metrics``: the same for the
+  container's database (YUEXING_DATABASE), what Prometheus scrapes.
 """
 import datetime as dt
 import hmac
@@ -134,3 +135,12 @@ def metrics_endpoint(request, database_name):
     with Transaction().start(database_name, 0, readonly=True):
         body = metrics.exposition(pool)
     return Response(body, content_type='text/plain; version=0.0.4')
+
+
+@app.route('/metrics', methods=['GET'])
+def default_metrics(request):
+    "The same for the database the container serves (YUEXING_DATABASE)."
+    database_name = os.environ.get('YUEXING_DATABASE')
+    if not database_name:
+        return Response('YUEXING_DATABASE is not set\n', 404)
+    return metrics_endpoint(request, database_name)
