@@ -339,7 +339,7 @@ def claim(call):
                 else 'warranty_void')
             raise api.ApiError(409, code, error.message,
                 fields={'warranty_id' if body.get('warranty_id')
-                    else 'order_id': error.message})
+                    else 'order_id': error.message}) from error
         Upload.attach(uploads, repair)
         return api.Reply(repair_json(repair), status=201)
 
@@ -507,7 +507,8 @@ def answer_survey(call, survey_id):
         try:
             Survey(survey.id).submit_answers(answers)
         except SurveyError as error:
-            raise api.validation_error({'answers': error.message})
+            raise api.validation_error(
+                {'answers': error.message}) from error
         return survey_json(Survey(survey.id))
 
 
