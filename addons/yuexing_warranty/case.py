@@ -103,7 +103,8 @@ class Case(DeactivableMixin, ModelSQL, ModelView):
         words = bigrams(order.description)
         candidates = cls.search([
                 ('leak_site', '=', order.leak_site),
-                ('work_order', '!=', order.id),
+                ['OR', ('work_order', '=', None),
+                    ('work_order', '!=', order.id)],
                 ])
         ranked = sorted(
             ((c.relevance(words), c.id, c) for c in candidates),

@@ -1,6 +1,7 @@
 """After-sales JSON API through the WSGI app (answers checked against the
 OpenAPI document): warranties, claims, complaints, surveys, cases."""
 import datetime as dt
+from urllib.parse import quote
 
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
@@ -223,11 +224,13 @@ class AfterSalesApiTestCase(ApiTestCase):
     def test_technician_searches_cases_and_gets_suggestions(self):
         "Search by keyword; suggestions for own orders only"
         token = self.login_as(self.technician_user, 'technician')
-        found = self.api('GET', '/technician/cases?q=管根', token=token)
+        found = self.api('GET', '/technician/cases?q=' + quote('管根'),
+            token=token)
         self.assertEqual(found.status, 200, found)
         self.assertEqual([c['id'] for c in found.json['items']],
             [self.case])
-        none = self.api('GET', '/technician/cases?q=屋面', token=token)
+        none = self.api('GET', '/technician/cases?q=' + quote('屋面'),
+            token=token)
         self.assertEqual(none.json['items'], [])
         suggested = self.api('GET',
             f'/technician/orders/{self.open_order}/cases', token=token)
