@@ -10,6 +10,7 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.modules.yuexing_base.server_states import ServerStates
 from trytond.modules.yuexing_workorder.statistics import MonthOf
@@ -325,6 +326,15 @@ class Log(ModelSQL, ModelView):
     @classmethod
     def default_date(cls):
         return dt.datetime.now()
+
+    @classmethod
+    def check_modification(cls, mode, logs, values=None, external=False):
+        super().check_modification(
+            mode, logs, values=values, external=external)
+        # The tracking log is append-only (its rights follow the complaint).
+        if mode in {'write', 'delete'} and Transaction().check_access:
+            raise AccessError(gettext(
+                    'yuexing_warranty.msg_complaint_log_append_only'))
 
     @classmethod
     def default_author(cls):
