@@ -332,7 +332,8 @@ class Log(ModelSQL, ModelView):
         super().check_modification(
             mode, logs, values=values, external=external)
         # The tracking log is append-only (its rights follow the complaint).
-        if mode in {'write', 'delete'} and Transaction().check_access:
+        if (logs and mode in {'write', 'delete'}
+                and Transaction().check_access):
             raise AccessError(gettext(
                     'yuexing_warranty.msg_complaint_log_append_only'))
 
