@@ -154,16 +154,23 @@ class Warranty(AuditMixin, ServerStates, ModelSQL, ModelView):
         Configuration = Pool().get('yuexing.configuration')
         return Configuration(1).warranty_expiring_days or 0
 
-    def get_state(self, name):
+    @classmethod
+    def get_state(cls, warranties, name):
         Date = Pool().get('ir.date')
         today = Date.today()
-        if self.void_reason:
-            return 'void'
-        if self.end_date < today:
-            return 'expired'
-        if self.end_date <= today + dt.timedelta(days=self.expiring_days()):
-            return 'expiring'
-        return 'active'
+        soon = today + dt.timedelta(days=cls.expiring_days())
+        result = {}
+        for warranty in warranties:
+            if warranty.void_reason:
+                state = 'void'
+            elif warranty.end_date < today:
+                state = 'expired'
+            elif warranty.end_date <= soon:
+                state = 'expiring'
+            else:
+                state = 'active'
+            result[warranty.id] = state
+        return result
 
     @classmethod
     def search_state(cls, name, clause):
