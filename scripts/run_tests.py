@@ -29,6 +29,7 @@ WEIGHTS = {
     'yuexing_workorder': 700, 'yuexing_base': 420, 'yuexing_staff': 300,
     'yuexing_payment': 330, 'yuexing_nc_connector': 170,
     'yuexing_content': 80, 'yuexing_account': 40,
+    'yuexing_warranty': 60,
     'tests/test_api_schemathesis': 150, 'tests/test_backup_drill': 250,
     'tests/test_sandbox': 100, 'tests/test_nginx': 30,
     'yuexing_ops': 60, 'tests/test_monitoring': 1, 'tests/test_kubernetes': 5,

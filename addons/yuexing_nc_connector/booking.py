@@ -109,6 +109,11 @@ class Booking(Model):
         return moves
 
     @classmethod
+    def carryover_account(cls, order):
+        "Code of the account the cost of a finished order is carried to."
+        return CARRYOVER_ACCOUNT
+
+    @classmethod
     def carry_over(cls, orders):
         """Cost carry-over of finished orders: Dr 6401 / Cr 5401xx for what
         their booked cost lines put on 5401 and is not carried yet."""
@@ -132,7 +137,7 @@ class Booking(Model):
                 continue
             company = order.company
             accounts = cls._accounts(company)
-            move_lines = [Line(account=accounts[CARRYOVER_ACCOUNT],
+            move_lines = [Line(account=accounts[cls.carryover_account(order)],
                     debit=total, credit=ZERO, description=order.number)]
             for code, amount in sorted(totals.items()):
                 move_lines.append(Line(account=accounts[code], debit=ZERO,
