@@ -1,0 +1,321 @@
+"""The 师傅端 additions through HTTP: order push as WeChat subscribe
+messages (against the fake WeChat), profile and bank card confirmed by SMS
+code (against the fake Aliyun SMS), construction logs, skills."""
+import datetime as dt
+import itertools
+import json
+from io import BytesIO
+
+from trytond.modules.company.tests import set_company
+from trytond.modules.yuexing_base.tests.api_tools import ApiTestCase
+from trytond.modules.yuexing_workorder.tests.tools import (
+    PNG,
+    company_and_customer,
+    create_order,
+    create_product,
+    create_technician,
+    quote_and_confirm,
+)
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+SKILLS = [('membrane', 'senior'), ('coating', 'senior')]
+
+
+class TechnicianAppTestCase(ApiTestCase):
+    "师傅端: push, profile, bank card, construction logs, skills"
+    module = 'yuexing_technician'
+    days = itertools.count(1)
+
+    @classmethod
+    def setUpApiData(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        Certificate = pool.get('yuexing.employee.certificate')
+        CertificateType = pool.get('yuexing.certificate.type')
+        Date = pool.get('ir.date')
+        company, resident, _ = company_and_customer()
+        cls.company_id, cls.resident_id = company.id, resident.id
+        with set_company(company):
+            cls.li = create_technician(company, '李师傅', SKILLS,
+                user_login='app_tech_li').id
+            cls.zhang = create_technician(company, '张师傅', SKILLS,
+                offset=0.01, user_login='app_tech_zhang').id
+            cls.li_user, = [u.id for u in User.search(
+                    [('login', '=', 'app_tech_li')])]
+            cls.zhang_user, = [u.id for u in User.search(
+                    [('login', '=', 'app_tech_zhang')])]
+            User.write([User(cls.li_user)], {'mobile': '13912345678'})
+            cls.membrane = create_product('SBS改性沥青防水卷材', '230', '165',
+                'yuexing_base.uom_roll').id
+            kind, = CertificateType.search([], limit=1)
+            Certificate.create([{
+                        'employee': cls.li, 'type': kind.id,
+                        'number': 'GK-2020-001',
+                        'issue_date': dt.date(2020, 1, 1),
+                        'expiry_date': Date.today() + dt.timedelta(days=10),
+                        }])
+
+    def setUp(self):
+        super().setUp()
+        self.li_token = self.login_as(self.li_user, 'technician')
+
+    def confirmed_order(self):
+        with self.db() as pool:
+            Company = pool.get('company.company')
+            Product = pool.get('product.product')
+            with set_company(Company(self.company_id)):
+                order = create_order(pool.get('party.party')(
+                        self.resident_id), leak_site='roof', quantity=10)
+                quote_and_confirm(order, [(Product(self.membrane), 4)])
+            return order.id
+
+    def assign(self, order_id, technician):
+        with self.db() as pool:
+            WorkOrder = pool.get('yuexing.work_order')
+            Employee = pool.get('company.employee')
+            Company = pool.get('company.company')
+            with set_company(Company(self.company_id)):
+                WorkOrder.assign([WorkOrder(order_id)], Employee(technician))
+
+    def upload(self, token):
+        response = self.api('POST', '/uploads', token=token,
+            data={'file': (BytesIO(PNG), 'log.png')})
+        self.assertEqual(response.status, 201, response)
+        return response.json['id']
+
+    def sms_code(self):
+        response = self.api('POST', '/technician/profile/sms-code',
+            token=self.li_token)
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.json['phone'], '139****5678')
+        sent = self.sms.sent[-1]
+        self.assertEqual(sent['phone'], '13912345678')
+        return sent['params']['code']
+
+    # ---- 工单推送 ----
+
+    def test_assignment_and_pool_order_pushed_as_subscribe_messages(self):
+        self.clear_queue()
+        self.wechat.add_login_code('tech-code-li', 'openid-tech-li')
+        self.wechat.add_login_code('tech-code-zhang', 'openid-tech-zhang')
+        self.wechat.add_login_code('tech-code-again', 'openid-tech-li')
+        self.wechat.add_template('TPL-TECH-DISPATCH')
+        self.wechat.add_template('TPL-TECH-POOL')
+        with self.db() as pool:
+            Template = pool.get('yuexing.message.template')
+            ModelData = pool.get('ir.model.data')
+            for xml_id, template_id in [
+                    ('template_order_dispatched_technician_wechat',
+                        'TPL-TECH-DISPATCH'),
+                    ('template_order_pool_published_technician_wechat',
+                        'TPL-TECH-POOL')]:
+                Template.write([Template(ModelData.get_id(
+                                'yuexing_technician', xml_id))], {
+                        'active': True, 'wechat_template_id': template_id})
+
+        bound = self.api('POST', '/technician/wechat/bind',
+            token=self.li_token, json={'code': 'tech-code-li'})
+        self.assertEqual(bound.status, 200, bound)
+        self.assertTrue(bound.json['wechat_bound'])
+        zhang = self.login_as(self.zhang_user, 'technician')
+        self.assertEqual(self.api('POST', '/technician/wechat/bind',
+                token=zhang, json={'code': 'tech-code-zhang'}).status, 200)
+        # the same WeChat cannot receive another account's orders
+        self.assertError(self.api('POST', '/technician/wechat/bind',
+                token=zhang, json={'code': 'tech-code-again'}),
+            409, code='openid_taken', field='code')
+        self.assertError(self.api('POST', '/technician/wechat/bind',
+                token=zhang, json={'code': 'never-issued'}),
+            422, code='wechat_code_invalid', field='code')
+
+        assigned = self.confirmed_order()
+        self.assign(assigned, self.li)
+        self.run_queue()
+        dispatched = [m for m in self.wechat.sent
+            if m['template_id'] == 'TPL-TECH-DISPATCH']
+        self.assertEqual([m['touser'] for m in dispatched],
+            ['openid-tech-li'])
+        with self.db() as pool:
+            number = pool.get('yuexing.work_order')(assigned).number
+        self.assertEqual(
+            dispatched[0]['data']['character_string1']['value'], number)
+        self.assertEqual(dispatched[0]['page'],
+            f'pages/order/detail?id={assigned}')
+
+        published = self.confirmed_order()
+        with self.db() as pool:
+            WorkOrder = pool.get('yuexing.work_order')
+            WorkOrder.publish([WorkOrder(published)])
+        self.run_queue()
+        pushed = [m for m in self.wechat.sent
+            if m['template_id'] == 'TPL-TECH-POOL']
+        self.assertEqual(sorted(m['touser'] for m in pushed),
+            ['openid-tech-li', 'openid-tech-zhang'])
+        # and in the app's inbox
+        inbox = self.api('GET', '/messages', token=zhang)
+        self.assertIn('抢单池有新工单',
+            [m['title'] for m in inbox.json['items']])
+        with self.db() as pool:
+            Message = pool.get('yuexing.message')
+            self.assertEqual(Message.search_count([
+                        ('channel', '=', 'wechat'),
+                        ('state', '!=', 'sent')]), 0)
+
+    # ---- profile and bank card ----
+
+    def test_bank_card_change_needs_sms_code_and_is_masked(self):
+        profile = self.api('GET', '/technician/profile', token=self.li_token)
+        self.assertEqual(profile.status, 200, profile)
+        self.assertEqual(profile.json['phone'], '139****5678')
+        self.assertIsNone(profile.json['bank_card'])
+        body = {'bank_name': '中国工商银行上海张江支行',
+            'card_number': '6222 0210 0112 3456 789', 'code': '000000'}
+        # no code asked yet
+        self.assertError(self.api('PUT', '/technician/bank-card',
+                token=self.li_token, json=body),
+            422, code='sms_code_expired', field='code')
+        code = self.sms_code()
+        wrong = '111111' if code != '111111' else '222222'
+        self.assertError(self.api('PUT', '/technician/bank-card',
+                token=self.li_token, json=dict(body, code=wrong)),
+            422, code='sms_code_invalid', field='code')
+        self.assertError(self.api('PUT', '/technician/bank-card',
+                token=self.li_token, json=dict(body, code=code,
+                    card_number='6222-abc')),
+            422, code='bank_card_invalid', field='card_number')
+        changed = self.api('PUT', '/technician/bank-card',
+            token=self.li_token, json=dict(body, code=code))
+        self.assertEqual(changed.status, 200, changed)
+        self.assertEqual(changed.json['bank_card'], '***************6789')
+        self.assertEqual(changed.json['bank_name'], '中国工商银行上海张江支行')
+        self.assertNotIn('6222', changed.text)
+        # a code confirms one change only
+        self.assertError(self.api('PUT', '/technician/bank-card',
+                token=self.li_token, json=dict(body, code=code)),
+            422, code='sms_code_expired')
+
+        with self.db() as pool:
+            Employee = pool.get('company.employee')
+            AuditLog = pool.get('yuexing.audit.log')
+            table = Employee.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.bank_card,
+                    where=table.id == self.li))
+            stored, = cursor.fetchone()
+            self.assertNotIn('6222', stored)
+            self.assertEqual(Employee.decrypted(
+                    [Employee(self.li)], 'bank_card')[self.li],
+                '6222021001123456789')
+            logs = AuditLog.search([
+                    ('model', '=', 'company.employee'),
+                    ('record_id', '=', self.li),
+                    ('action', '=', 'write'),
+                    ('user', '=', self.li_user)])
+            self.assertTrue(logs)
+            changes = json.dumps([json.loads(log.changes) for log in logs],
+                ensure_ascii=False)
+            self.assertIn('bank_name', changes)
+            self.assertNotIn('6222021001123456789', changes)
+
+    def test_profile_change_confirmed_and_denied_to_others(self):
+        code = self.sms_code()
+        changed = self.api('PUT', '/technician/profile', token=self.li_token,
+            json={'emergency_contact': '李大嫂', 'emergency_relation': '配偶',
+                'emergency_phone': '13700001111', 'code': code})
+        self.assertEqual(changed.status, 200, changed)
+        self.assertEqual(changed.json['emergency_phone'], '137****1111')
+        self.assertEqual(changed.json['emergency_contact'], '李大嫂')
+        self.assertError(self.api('PUT', '/technician/profile',
+                token=self.li_token, json={'code': '123456'}),
+            422, code='nothing_to_change')
+        # 张师傅 has no phone on his account: no code can confirm
+        zhang = self.login_as(self.zhang_user, 'technician')
+        self.assertError(self.api('POST', '/technician/profile/sms-code',
+                token=zhang), 409, code='no_phone')
+        with self.db() as pool:
+            User = pool.get('res.user')
+            resident, = User.search([('customer', '=', self.resident_id)],
+                limit=1) or [None]
+        if resident:
+            customer = self.login_as(resident.id, 'customer')
+            self.assertError(self.api('GET', '/technician/profile',
+                    token=customer), 403)
+
+    # ---- construction logs and skills ----
+
+    def test_daily_log_one_per_day_with_photos(self):
+        order_id = self.confirmed_order()
+        self.assign(order_id, self.li)
+        photo = self.upload(self.li_token)
+        path = f'/technician/orders/{order_id}/logs'
+        body = {'weather': 'sunny', 'hours': 6,
+            'content': '基层清理，涂刷基层处理剂', 'photos': [photo]}
+        first = self.api('POST', path, token=self.li_token, json=body)
+        self.assertEqual(first.status, 200, first)
+        self.assertEqual(first.json['photos'], 1)
+        again = self.api('POST', path, token=self.li_token, json=dict(
+                body, content='铺贴卷材两层', photos=[
+                    self.upload(self.li_token)]))
+        self.assertEqual(again.json['id'], first.json['id'])
+        self.assertEqual(again.json['photos'], 2)
+        self.assertEqual(again.json['content'], '铺贴卷材两层')
+        with self.db() as pool:
+            today = pool.get('ir.date').today()
+        self.assertError(self.api('POST', path, token=self.li_token,
+                json=dict(body, date=str(today + dt.timedelta(days=1)),
+                    photos=[])),
+            422, code='log_date_future', field='date')
+        listed = self.api('GET', path, token=self.li_token)
+        self.assertEqual([log['id'] for log in listed.json],
+            [first.json['id']])
+        zhang = self.login_as(self.zhang_user, 'technician')
+        self.assertError(self.api('GET', path, token=zhang), 404)
+        self.assertError(self.api('POST', path, token=zhang, json=body), 404)
+
+        skills = self.api('GET', '/technician/skills', token=self.li_token)
+        self.assertEqual(skills.status, 200, skills)
+        self.assertEqual(sorted(s['code'] for s in skills.json['skills']),
+            ['coating', 'membrane'])
+        certificate, = skills.json['certificates']
+        self.assertEqual(certificate['state'], 'expiring')
+        self.assertEqual(certificate['days_left'], 10)
+        self.assertEqual(skills.json['expiring'], 1)
+
+    def test_order_lists_filtered_by_type_date_amount_distance(self):
+        order_id = self.confirmed_order()
+        self.assign(order_id, self.li)
+
+        def ids(path, **query):
+            text = '&'.join(f'{k}={v}' for k, v in query.items())
+            response = self.api('GET', f'{path}?{text}', token=self.li_token)
+            self.assertEqual(response.status, 200, response)
+            items = response.json
+            if isinstance(items, dict):
+                self.assertEqual(items['total'], len(items['items']))
+                items = items['items']
+            return [o['id'] for o in items]
+
+        with self.db() as pool:
+            today = pool.get('ir.date').today()
+            amount = pool.get('yuexing.work_order')(order_id).amount
+        orders = '/technician/orders'
+        self.assertIn(order_id, ids(orders, type='c_repair',
+                date_from=today, date_to=today))
+        self.assertNotIn(order_id, ids(orders, type='project'))
+        self.assertNotIn(order_id, ids(orders,
+                date_from=today + dt.timedelta(days=1)))
+        self.assertIn(order_id, ids(orders, min_amount=amount,
+                max_amount=amount, max_distance_km=50))
+        self.assertNotIn(order_id, ids(orders, min_amount=amount + 1))
+        self.assertNotIn(order_id, ids(orders, max_distance_km=0))
+
+        pooled = self.confirmed_order()
+        with self.db() as pool:
+            WorkOrder = pool.get('yuexing.work_order')
+            WorkOrder.publish([WorkOrder(pooled)])
+        self.assertIn(pooled, ids('/technician/pool', max_distance_km=50,
+                max_amount=amount))
+        self.assertNotIn(pooled, ids('/technician/pool', max_amount=1))
+        self.assertError(self.api('GET', '/technician/orders?type=x',
+                token=self.li_token), 422, field='type')
