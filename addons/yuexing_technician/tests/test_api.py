@@ -45,10 +45,16 @@ class TechnicianAppTestCase(ApiTestCase):
                     [('login', '=', 'app_tech_li')])]
             cls.zhang_user, = [u.id for u in User.search(
                     [('login', '=', 'app_tech_zhang')])]
+            cls.zhao = create_technician(company, '赵师傅', SKILLS,
+                offset=0.02, user_login='app_tech_zhao').id
+            cls.zhao_user, = [u.id for u in User.search(
+                    [('login', '=', 'app_tech_zhao')])]
             User.write([User(cls.li_user)], {'mobile': '13912345678'})
+            User.write([User(cls.zhao_user)], {'mobile': '13922223333'})
             cls.membrane = create_product('SBS改性沥青防水卷材', '230', '165',
                 'yuexing_base.uom_roll').id
             kind, = CertificateType.search([], limit=1)
+            # the company's today (set_company): not the machine's UTC date
             Certificate.create([{
                         'employee': cls.li, 'type': kind.id,
                         'number': 'GK-2020-001',
@@ -84,14 +90,20 @@ class TechnicianAppTestCase(ApiTestCase):
         self.assertEqual(response.status, 201, response)
         return response.json['id']
 
-    def sms_code(self):
+    def sms_code(self, token=None, phone='13912345678'):
         response = self.api('POST', '/technician/profile/sms-code',
-            token=self.li_token)
+            token=token or self.li_token)
         self.assertEqual(response.status, 200, response)
-        self.assertEqual(response.json['phone'], '139****5678')
+        self.assertEqual(response.json['phone'],
+            phone[:3] + '****' + phone[-4:])
         sent = self.sms.sent[-1]
-        self.assertEqual(sent['phone'], '13912345678')
+        self.assertEqual(sent['phone'], phone)
         return sent['params']['code']
+
+    def today(self):
+        "The company's today (Asia/Shanghai), not the machine's."
+        with self.db(context={'company': self.company_id}) as pool:
+            return pool.get('ir.date').today()
 
     # ---- 工单推送 ----
 
@@ -219,15 +231,16 @@ class TechnicianAppTestCase(ApiTestCase):
             self.assertNotIn('6222021001123456789', changes)
 
     def test_profile_change_confirmed_and_denied_to_others(self):
-        code = self.sms_code()
-        changed = self.api('PUT', '/technician/profile', token=self.li_token,
+        zhao = self.login_as(self.zhao_user, 'technician')
+        code = self.sms_code(zhao, '13922223333')
+        changed = self.api('PUT', '/technician/profile', token=zhao,
             json={'emergency_contact': '李大嫂', 'emergency_relation': '配偶',
                 'emergency_phone': '13700001111', 'code': code})
         self.assertEqual(changed.status, 200, changed)
         self.assertEqual(changed.json['emergency_phone'], '137****1111')
         self.assertEqual(changed.json['emergency_contact'], '李大嫂')
         self.assertError(self.api('PUT', '/technician/profile',
-                token=self.li_token, json={'code': '123456'}),
+                token=zhao, json={'code': '123456'}),
             422, code='nothing_to_change')
         # 张师傅 has no phone on his account: no code can confirm
         zhang = self.login_as(self.zhang_user, 'technician')
@@ -247,8 +260,15 @@ class TechnicianAppTestCase(ApiTestCase):
     def test_daily_log_one_per_day_with_photos(self):
         order_id = self.confirmed_order()
         self.assign(order_id, self.li)
-        photo = self.upload(self.li_token)
         path = f'/technician/orders/{order_id}/logs'
+        body = {'weather': 'sunny', 'hours': 6, 'content': '进场'}
+        # a log is written once the order is accepted
+        self.assertError(self.api('POST', path, token=self.li_token,
+                json=body), 409, code='wrong_state')
+        self.assertEqual(self.api('POST',
+                f'/technician/orders/{order_id}/accept',
+                token=self.li_token).status, 200)
+        photo = self.upload(self.li_token)
         body = {'weather': 'sunny', 'hours': 6,
             'content': '基层清理，涂刷基层处理剂', 'photos': [photo]}
         first = self.api('POST', path, token=self.li_token, json=body)
@@ -260,8 +280,7 @@ class TechnicianAppTestCase(ApiTestCase):
         self.assertEqual(again.json['id'], first.json['id'])
         self.assertEqual(again.json['photos'], 2)
         self.assertEqual(again.json['content'], '铺贴卷材两层')
-        with self.db() as pool:
-            today = pool.get('ir.date').today()
+        today = self.today()
         self.assertError(self.api('POST', path, token=self.li_token,
                 json=dict(body, date=str(today + dt.timedelta(days=1)),
                     photos=[])),
@@ -283,12 +302,14 @@ class TechnicianAppTestCase(ApiTestCase):
         self.assertEqual(skills.json['expiring'], 1)
 
     def test_order_lists_filtered_by_type_date_amount_distance(self):
+        # 赵师傅 is based about 3 km from the resident
         order_id = self.confirmed_order()
-        self.assign(order_id, self.li)
+        self.assign(order_id, self.zhao)
+        zhao = self.login_as(self.zhao_user, 'technician')
 
-        def ids(path, **query):
+        def ids(path, token=zhao, **query):
             text = '&'.join(f'{k}={v}' for k, v in query.items())
-            response = self.api('GET', f'{path}?{text}', token=self.li_token)
+            response = self.api('GET', f'{path}?{text}', token=token)
             self.assertEqual(response.status, 200, response)
             items = response.json
             if isinstance(items, dict):
@@ -296,8 +317,8 @@ class TechnicianAppTestCase(ApiTestCase):
                 items = items['items']
             return [o['id'] for o in items]
 
+        today = self.today()
         with self.db() as pool:
-            today = pool.get('ir.date').today()
             amount = pool.get('yuexing.work_order')(order_id).amount
         orders = '/technician/orders'
         self.assertIn(order_id, ids(orders, type='c_repair',
@@ -308,14 +329,16 @@ class TechnicianAppTestCase(ApiTestCase):
         self.assertIn(order_id, ids(orders, min_amount=amount,
                 max_amount=amount, max_distance_km=50))
         self.assertNotIn(order_id, ids(orders, min_amount=amount + 1))
-        self.assertNotIn(order_id, ids(orders, max_distance_km=0))
+        self.assertNotIn(order_id, ids(orders, max_distance_km=1))
 
         pooled = self.confirmed_order()
         with self.db() as pool:
             WorkOrder = pool.get('yuexing.work_order')
             WorkOrder.publish([WorkOrder(pooled)])
         self.assertIn(pooled, ids('/technician/pool', max_distance_km=50,
-                max_amount=amount))
-        self.assertNotIn(pooled, ids('/technician/pool', max_amount=1))
+                max_amount=amount, token=self.li_token))
+        self.assertNotIn(pooled, ids('/technician/pool', max_amount=1,
+                token=self.li_token))
+        self.assertNotIn(pooled, ids('/technician/pool', max_distance_km=1))
         self.assertError(self.api('GET', '/technician/orders?type=x',
                 token=self.li_token), 422, field='type')
