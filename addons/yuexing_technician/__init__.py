@@ -4,4 +4,7 @@ profile and bank card (confirmed by SMS code), daily construction logs and
 the skills and certificates list. Classes are registered in tryton.cfg."""
 
 # The JSON endpoints register on trytond.wsgi.app when the module is loaded.
-from . import routes  # noqa: E402,F401
+from . import (
+    routes,  # noqa: E402,F401
+    routes_exam,  # noqa: E402,F401
+)

@@ -342,3 +342,167 @@ class TechnicianAppTestCase(ApiTestCase):
         self.assertNotIn(pooled, ids('/technician/pool', max_distance_km=1))
         self.assertError(self.api('GET', '/technician/orders?type=x',
                 token=self.li_token), 422, field='type')
+
+    # ---- training and exams ----
+
+    def exam(self, max_attempts=2):
+        "A course with an article and a three-question exam (60 % to pass)."
+        with self.db(context={'company': self.company_id}) as pool:
+            Category = pool.get('yuexing.content.article.category')
+            Article = pool.get('yuexing.content.article')
+            Course = pool.get('yuexing.training.course')
+            Exam = pool.get('yuexing.training.exam')
+            CertificateType = pool.get('yuexing.certificate.type')
+            Skill = pool.get('yuexing.skill')
+            category, = Category.create([{'name': '施工工艺',
+                        'code': f'gy{next(self.days)}'}])
+            article, = Article.create([{'title': 'SBS卷材热熔施工要点',
+                        'category': category.id, 'summary': '基层、热熔、搭接',
+                        'body': '搭接宽度不小于100毫米。'}])
+            kind, = CertificateType.create([{'name': '卷材施工上岗证',
+                        'code': f'JC{next(self.days)}',
+                        'validity_months': 24}])
+            course, = Course.create([{'name': '屋面卷材防水',
+                        'skill': Skill.from_code('membrane').id,
+                        'articles': [('add', [article.id])]}])
+            exam, = Exam.create([{'name': '屋面卷材上岗考试',
+                        'course': course.id, 'duration': 20,
+                        'max_attempts': max_attempts,
+                        'certificate_type': kind.id,
+                        'skill': Skill.from_code('membrane').id,
+                        'skill_level': 'expert',
+                        'questions': [('create', [{
+                                        'kind': 'single', 'sequence': 1,
+                                        'text': '卷材搭接宽度至少多少？',
+                                        'options': [('create', [
+                                                    {'text': '50毫米'},
+                                                    {'text': '100毫米',
+                                                        'correct': True}])],
+                                        }, {
+                                        'kind': 'multiple', 'sequence': 2,
+                                        'text': '热熔施工前要做哪些准备？',
+                                        'options': [('create', [
+                                                    {'text': '基层清理',
+                                                        'correct': True},
+                                                    {'text': '涂刷处理剂',
+                                                        'correct': True},
+                                                    {'text': '洒水湿润'}])],
+                                        }, {
+                                        'kind': 'true_false', 'sequence': 3,
+                                        'text': '雨天可以热熔施工。',
+                                        'options': [('create', [
+                                                    {'text': '对'},
+                                                    {'text': '错',
+                                                        'correct': True}])],
+                                        }])],
+                        }])
+            questions = [(q.id, sorted(o.id for o in q.options if o.correct),
+                    [o.id for o in q.options]) for q in exam.questions]
+            return course.id, exam.id, kind.id, questions
+
+    def test_exam_timed_scored_on_server_and_grants_certificate(self):
+        course_id, exam_id, kind_id, questions = self.exam()
+        courses = self.api('GET', '/technician/courses', token=self.li_token)
+        course, = [c for c in courses.json if c['id'] == course_id]
+        brief, = course['exams']
+        self.assertEqual((brief['attempts_left'], brief['passed'],
+                brief['questions']), (2, False, 3))
+        detail = self.api('GET', f'/technician/courses/{course_id}',
+            token=self.li_token)
+        self.assertEqual(detail.json['materials'][0]['body'],
+            '搭接宽度不小于100毫米。')
+
+        started = self.api('POST', f'/technician/exams/{exam_id}/attempts',
+            token=self.li_token)
+        self.assertEqual(started.status, 201, started)
+        attempt = started.json
+        self.assertEqual(attempt['state'], 'in_progress')
+        # nothing tells the client the right answers before submission
+        self.assertTrue(all(q['correct_options'] is None
+                for q in attempt['questions']))
+        self.assertNotIn('"correct": true', started.text)
+        again = self.api('POST', f'/technician/exams/{exam_id}/attempts',
+            token=self.li_token)
+        self.assertEqual(again.json['id'], attempt['id'])
+
+        submit = f'/technician/attempts/{attempt["id"]}/submit'
+        (single, right, options), (multi, multi_right, _), (tf, tf_right,
+            _) = questions
+        wrong = [o for o in options if o not in right]
+        self.assertError(self.api('POST', submit, token=self.li_token,
+                json={'answers': [{'question_id': single,
+                            'option_ids': options}]}),
+            422, code='bad_options', field='answers')
+        self.assertError(self.api('POST', submit, token=self.li_token,
+                json={'answers': [{'question_id': 999999,
+                            'option_ids': [1]}]}),
+            422, code='unknown_question', field='answers')
+        failed = self.api('POST', submit, token=self.li_token, json={
+                'answers': [
+                    {'question_id': single, 'option_ids': wrong},
+                    {'question_id': multi, 'option_ids': multi_right[:1]},
+                    {'question_id': tf, 'option_ids': tf_right}]})
+        self.assertEqual(failed.status, 200, failed)
+        self.assertEqual((failed.json['score'], failed.json['percent'],
+                failed.json['passed']), ('10.0', '33.3', False))
+        self.assertEqual(failed.json['questions'][0]['correct_options'],
+            right)
+        self.assertError(self.api('POST', submit, token=self.li_token,
+                json={'answers': []}), 409, code='attempt_closed')
+        zhang = self.login_as(self.zhang_user, 'technician')
+        self.assertError(self.api('GET',
+                f'/technician/attempts/{attempt["id"]}', token=zhang), 404)
+
+        second = self.api('POST', f'/technician/exams/{exam_id}/attempts',
+            token=self.li_token).json
+        passed = self.api('POST',
+            f'/technician/attempts/{second["id"]}/submit',
+            token=self.li_token, json={'answers': [
+                    {'question_id': single, 'option_ids': right},
+                    {'question_id': multi, 'option_ids': multi_right},
+                    {'question_id': tf, 'option_ids': tf_right}]})
+        self.assertEqual((passed.json['percent'], passed.json['passed']),
+            ('100.0', True))
+        certificate = passed.json['certificate']
+        self.assertIsNotNone(certificate['expiry_date'])
+        self.assertError(self.api('POST',
+                f'/technician/exams/{exam_id}/attempts',
+                token=self.li_token), 409, code='exam_passed')
+        skills = self.api('GET', '/technician/skills', token=self.li_token)
+        self.assertIn(certificate['id'],
+            [c['id'] for c in skills.json['certificates']])
+        self.assertIn(('membrane', 'expert'),
+            [(s['code'], s['level']) for s in skills.json['skills']])
+
+        # the clock runs on the server: a late submission is refused
+        late = self.api('POST', f'/technician/exams/{exam_id}/attempts',
+            token=zhang).json
+        with self.db() as pool:
+            Attempt = pool.get('yuexing.training.exam.attempt')
+            Attempt.write([Attempt(late['id'])], {
+                    'deadline': dt.datetime.now() - dt.timedelta(minutes=5)})
+        self.assertError(self.api('POST',
+                f'/technician/attempts/{late["id"]}/submit', token=zhang,
+                json={'answers': []}), 409, code='attempt_expired')
+        result = self.api('GET', f'/technician/attempts/{late["id"]}',
+            token=zhang)
+        self.assertEqual(result.json['state'], 'expired')
+
+    def test_exam_question_needs_consistent_options(self):
+        with self.db() as pool:
+            Exam = pool.get('yuexing.training.exam')
+            Course = pool.get('yuexing.training.course')
+            course, = Course.create([{'name': '涂料施工'}])
+            with self.assertRaises(Exception) as cm:
+                Exam.create([{'name': '涂料考试', 'course': course.id,
+                            'questions': [('create', [{
+                                            'kind': 'single',
+                                            'text': '涂膜厚度？',
+                                            'options': [('create', [
+                                                        {'text': '1毫米',
+                                                            'correct': True},
+                                                        {'text': '2毫米',
+                                                            'correct': True},
+                                                        ])]}])]}])
+            self.assertIn('单选题', cm.exception.message)
+            Transaction().rollback()
