@@ -3,6 +3,7 @@ material, starting a timed exam attempt, submitting the answers (scored on
 the server; the correct options never leave the server before the attempt
 is submitted) and the result with the certificate granted."""
 import datetime as dt
+from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.modules.yuexing_base import api
@@ -97,6 +98,11 @@ ATTEMPT = s.Object({
         }, "答卷", name='ExamAttempt')
 
 
+def _one(value):
+    "Scores with one decimal whatever the backend stored."
+    return None if value is None else Decimal(value).quantize(Decimal('0.1'))
+
+
 def exam_brief(exam, employee):
     attempts = [a for a in exam.attempts_of(employee)
         if a.state != 'in_progress']
@@ -105,13 +111,13 @@ def exam_brief(exam, employee):
         'id': exam.id,
         'name': exam.name,
         'duration_minutes': exam.duration,
-        'pass_mark': exam.pass_mark,
+        'pass_mark': _one(exam.pass_mark),
         'questions': len(exam.questions),
         'certificate': (exam.certificate_type.rec_name
             if exam.certificate_type else None),
         'attempts_left': (max(exam.max_attempts - len(attempts), 0)
             if exam.max_attempts else None),
-        'best_percent': max(percents) if percents else None,
+        'best_percent': _one(max(percents)) if percents else None,
         'passed': any(a.passed for a in attempts),
         }
 
@@ -145,7 +151,7 @@ def attempt_json(attempt):
                 'id': question.id,
                 'kind': question.kind,
                 'text': question.text,
-                'score': question.score,
+                'score': _one(question.score),
                 'options': [{'id': o.id, 'text': o.text}
                     for o in question.options],
                 'chosen': ([int(i) for i in answer.selected.split(',') if i]
@@ -165,9 +171,9 @@ def attempt_json(attempt):
         'started_at': attempt.started_at,
         'deadline': attempt.deadline,
         'submitted_at': attempt.submitted_at,
-        'score': attempt.score,
-        'percent': attempt.percent,
-        'pass_mark': attempt.exam.pass_mark,
+        'score': _one(attempt.score),
+        'percent': _one(attempt.percent),
+        'pass_mark': _one(attempt.exam.pass_mark),
         'passed': bool(attempt.passed) if done else None,
         'certificate': ({'id': certificate.id,
                 'type': certificate.type.rec_name,
