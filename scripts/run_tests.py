@@ -31,7 +31,7 @@ WEIGHTS = {
     'yuexing_content': 80, 'yuexing_account': 40,
     'tests/test_api_schemathesis': 150, 'tests/test_backup_drill': 250,
     'tests/test_sandbox': 100, 'tests/test_nginx': 30,
-    'yuexing_technician': 130,
+    'yuexing_technician': 130, 'yuexing_chat': 100,
     }
 TIMES_FILE = Path(__file__).resolve().parent / 'test_times.json'
 REPO_TESTS = 'tests'
