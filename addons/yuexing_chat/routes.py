@@ -134,7 +134,7 @@ def employee_of(call):
             'unread': s.Integer("未读总数"),
             'items': s.List("会话", CONVERSATION),
             }, "会话列表", name='ConversationList'))
-def list_conversations(call):
+def chat_conversations(call):
     "我参与的会话（最近有消息的在前）与各自的未读数。"
     Member = call.pool.get('yuexing.chat.member')
     members = my_members(call)
@@ -155,7 +155,7 @@ def list_conversations(call):
 @api.endpoint('GET', '/chat/unread-count', auth=PARTICIPANTS, tags=TAGS,
     summary="聊天未读数", response=s.Object({'count': s.Integer("未读数")},
         "未读数", name='ChatUnread'))
-def unread_count(call):
+def chat_unread_count(call):
     "全部会话的未读消息数（角标）。"
     Member = call.pool.get('yuexing.chat.member')
     with without_check_access():
@@ -166,7 +166,7 @@ def unread_count(call):
 @api.endpoint('POST', '/chat/orders/<int:order_id>/conversation',
     auth=('customer', 'portal', 'technician'), tags=TAGS,
     summary="打开工单会话", response=CONVERSATION, errors=(404, 409))
-def open_order_conversation(call, order_id):
+def chat_open_order(call, order_id):
     """客户与该工单的师傅沟通（历史保存在工单上）；工单派给师傅后才可用。
     重复调用返回同一会话。"""
     WorkOrder = call.pool.get('yuexing.work_order')
@@ -188,7 +188,7 @@ def open_order_conversation(call, order_id):
 
 @api.endpoint('POST', '/chat/office', auth='technician', tags=TAGS,
     summary="联系公司", response=CONVERSATION, errors=(403,))
-def open_office_conversation(call):
+def chat_open_office(call):
     "师傅与公司（调度、客服）的会话；重复调用返回同一会话。"
     Conversation = call.pool.get('yuexing.chat.conversation')
     employee = employee_of(call)
@@ -199,7 +199,7 @@ def open_office_conversation(call):
 
 @api.endpoint('POST', '/chat/teams/<int:team_id>', auth='technician',
     tags=TAGS, summary="班组群", response=CONVERSATION, errors=(403, 404))
-def open_team_conversation(call, team_id):
+def chat_open_team(call, team_id):
     "本人所在班组的群聊（班组协作）；不是该班组成员时 404。"
     Conversation = call.pool.get('yuexing.chat.conversation')
     employee = employee_of(call)
@@ -220,7 +220,7 @@ def open_team_conversation(call, team_id):
             'limit': s.Integer("条数", minimum=1, maximum=100, default=30),
             }),
     response=s.List("消息", CHAT_MESSAGE), errors=(404,))
-def list_messages(call, conversation_id):
+def chat_messages(call, conversation_id):
     "按时间顺序返回最近的消息（或 before_id 之前的），并标记为已读。"
     Message = call.pool.get('yuexing.chat.message')
     Member = call.pool.get('yuexing.chat.member')
@@ -249,7 +249,7 @@ def list_messages(call, conversation_id):
             'duration': s.Integer("语音时长（秒）", minimum=1, maximum=60),
             }),
     response=CHAT_MESSAGE, errors=(404,))
-def send_message(call, conversation_id):
+def chat_send_message(call, conversation_id):
     """发送文字、图片或语音；未允许交换电话的会话中电话号码被隐去。
     对方以微信订阅消息收到提醒（连续多条只提醒一次）。"""
     pool = call.pool
