@@ -13,8 +13,10 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.modules.yuexing_base import api
 from trytond.modules.yuexing_base.api import schema as s
+from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
+from .dispatch import distance_km
 from .exception import KINDS
 from .exceptions import GrabConflict
 from .routes import (
@@ -197,6 +199,67 @@ def reload(order):
     return order.__class__(order.id)
 
 
+# ---- list filters (type, date, amount, distance) ----
+
+ORDER_TYPES = [
+    ('c_repair', "居民报修"), ('b_repair', "企业报修"),
+    ('after_sales', "售后"), ('project', "工程")]
+ORDER_FILTERS = {
+    'type': s.Enum("工单类型", ORDER_TYPES),
+    'date_from': s.Date("报修日期从", description="公司时区（北京时间）"),
+    'date_to': s.Date("报修日期至", description="含当天"),
+    'min_amount': s.Money("报价金额下限", minimum=0),
+    'max_amount': s.Money("报价金额上限", minimum=0),
+    'max_distance_km': s.Number("最大距离（公里）", minimum=0,
+        maximum=1000, description="距师傅常驻地点的直线距离"),
+    }
+
+
+def filter_domain(query):
+    "The domain of the type and date filters (dates of the company)."
+    Calendar = Pool().get('yuexing.sla.calendar')
+    zone = Calendar._timezone()
+    domain = []
+    if query.get('type'):
+        domain.append(('type', '=', query['type']))
+    for name, operator, days in [
+            ('date_from', '>=', 0), ('date_to', '<', 1)]:
+        if query.get(name):
+            moment = dt.datetime.combine(
+                query[name] + dt.timedelta(days=days), dt.time(), zone)
+            domain.append(('create_date', operator,
+                    moment.astimezone(dt.UTC).replace(tzinfo=None)))
+    return domain
+
+
+def order_distance(order, technician):
+    return distance_km(technician.base_latitude, technician.base_longitude,
+        order.latitude, order.longitude)
+
+
+def filter_orders(orders, query, technician, distances=None):
+    """The orders within the amount and distance limits of the query
+    (distances: {order: km} already computed, else from the base)."""
+    low, high = query.get('min_amount'), query.get('max_amount')
+    radius = query.get('max_distance_km')
+    if low is None and high is None and radius is None:
+        return list(orders)
+    result = []
+    for order in orders:
+        amount = order.amount
+        if low is not None and (amount is None or amount < low):
+            continue
+        if high is not None and (amount is None or amount > high):
+            continue
+        if radius is not None:
+            distance = (distances.get(order) if distances is not None
+                else order_distance(order, technician))
+            if distance is None or distance > radius:
+                continue
+        result.append(order)
+    return result
+
+
 # ---- schedule, pool and orders ----
 
 
@@ -220,7 +283,7 @@ def schedule(call):
 
 
 @api.endpoint('GET', '/technician/pool', auth=TECHNICIANS, tags=TAGS,
-    summary="抢单池",
+    summary="抢单池", query=s.Object(ORDER_FILTERS),
     response=s.List("可抢工单", s.Object({
                 **ORDER.fields,
                 'distance_km': s.Number("距离（公里）", nullable=True),
@@ -234,10 +297,14 @@ def grab_pool(call):
     Dispatch = pool.get('yuexing.work_order.dispatch')
     technician = technician_of(call)
     orders = WorkOrder.search([
-            ('pool_open', '=', True), ('state', '=', 'confirmed')])
+            ('pool_open', '=', True), ('state', '=', 'confirmed')]
+        + filter_domain(call.query))
     result = []
     with without_check_access():
         candidates = Dispatch.pool_candidates(orders, technician)
+        orders = filter_orders(orders, call.query, technician, {
+                o: (c or {}).get('distance')
+                for o, c in candidates.items()})
         for order, data in zip(
                 orders, orders_json(orders), strict=True):
             candidate = candidates[order]
@@ -298,16 +365,32 @@ def grab(call, order_id):
             'status': s.Enum("状态", [
                     ('open', "进行中"), ('done', "已完成"),
                     ('cancelled', "已取消")]),
+            **ORDER_FILTERS,
             }),
     response=s.page_of(ORDER))
 def list_technician_orders(call):
-    "派给我或我抢到的工单。"
+    "派给我或我抢到的工单；可按类型、报修日期、报价金额和距离筛选。"
     WorkOrder = call.pool.get('yuexing.work_order')
-    domain = [('technician', '=', technician_of(call).id)]
-    if call.query.get('status'):
-        domain.append(('state', 'in', STATE_FILTERS[call.query['status']]))
-    return api.paginate(WorkOrder, domain, call.query, orders_json,
-        order=[('create_date', 'DESC'), ('id', 'DESC')], many=True)
+    technician = technician_of(call)
+    query = call.query
+    domain = [('technician', '=', technician.id)] + filter_domain(query)
+    if query.get('status'):
+        domain.append(('state', 'in', STATE_FILTERS[query['status']]))
+    order = [('create_date', 'DESC'), ('id', 'DESC')]
+    if all(query.get(n) is None
+            for n in ['min_amount', 'max_amount', 'max_distance_km']):
+        return api.paginate(WorkOrder, domain, query, orders_json,
+            order=order, many=True)
+    # amounts and distances are computed: filter a technician's orders
+    # (tens, not thousands) before cutting the page
+    with without_check_access():
+        found = filter_orders(WorkOrder.search(domain, order=order), query,
+            technician)
+    page, limit = query['page'], query['limit']
+    return {
+        'items': orders_json(found[(page - 1) * limit:page * limit]),
+        'page': page, 'limit': limit, 'total': len(found),
+        }
 
 
 @api.endpoint('GET', '/technician/orders/<int:order_id>', auth=TECHNICIANS,
