@@ -60,7 +60,13 @@ class Document(AuditMixin, ModelSQL, ModelView):
     def get_resources(cls):
         pool = Pool()
         Model = pool.get('ir.model')
-        names = [n for n in RESOURCE_MODELS if n in pool.object_name_list()]
+        names = []
+        for name in RESOURCE_MODELS:
+            try:
+                pool.get(name)
+            except KeyError:
+                continue
+            names.append(name)
         items = dict(Model.get_name_items())
         return [(None, '')] + [(n, items.get(n, n)) for n in names]
 
@@ -202,7 +208,7 @@ class Version(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('document', 'ASC'), ('number', 'DESC')]
+        cls._order = [('document', 'ASC'), ('number', 'DESC'), ('id', 'DESC')]
         cls.__access__.add('document')
 
     @classmethod

@@ -296,7 +296,7 @@ def settings(environ=None):
         raise StorageError(f"unknown YUEXING_FILE_STORAGE {kind!r}")
     path = environ.get('YUEXING_FILE_PATH')
     if not path:
-        from trytond.config import config
+        from trytond import config
         path = os.path.join(config.get('database', 'path'), 'files')
     return ('local', path)
 
