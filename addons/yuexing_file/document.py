@@ -213,12 +213,19 @@ class Version(ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
+        Document = Pool().get('yuexing.file.document')
         vlist = [v.copy() for v in vlist]
         for values in vlist:
-            if not values.get('data'):
+            data = values.get('data')
+            if not data:
                 raise ValidationError(gettext('yuexing_file.msg_file_empty',
                         field=gettext('yuexing_file.msg_field_file'),
                         name=values.get('name') or ''))
+            # checked before anything is written: nothing half-saved
+            document = Document(values['document'])
+            Document.check_manage([document])
+            document.category.check_file(values.get('name') or '', data)
+            cls.check_duplicate(document, hashlib.sha256(data).hexdigest())
         return super().create(vlist)
 
     @classmethod
@@ -241,11 +248,9 @@ class Version(ModelSQL, ModelView):
             if version.storage_key:
                 raise AccessError(gettext('yuexing_file.msg_version_fixed'))
             document = version.document
-            Document.check_manage([document])
             category = document.category
-            kind = category.check_file(version.name, value)
+            kind = content.media_type(value)
             digest = hashlib.sha256(value).hexdigest()
-            cls.check_duplicate(document, digest, version)
             key = f'documents/{document.id}/{uuid.uuid4()}'
             encrypted = backend.put(key, value, sensitive=category.sensitive)
             number = max((v.number or 0 for v in document.versions
