@@ -31,6 +31,7 @@ WEIGHTS = {
     'yuexing_content': 80, 'yuexing_account': 40,
     'tests/test_api_schemathesis': 150, 'tests/test_backup_drill': 250,
     'tests/test_sandbox': 100, 'tests/test_nginx': 30,
+    'yuexing_file': 120,
     }
 TIMES_FILE = Path(__file__).resolve().parent / 'test_times.json'
 REPO_TESTS = 'tests'

@@ -6,6 +6,7 @@ Configure it with ``TRYTOND_DATABASE__CLASS=
 trytond.modules.yuexing_file.filestore.FileStore`` (``[database] class``):
 trytond resolves the class while importing ``trytond.filestore``, so this
 file imports neither the pool nor the model layer."""
+import os
 import uuid
 
 from . import storage
@@ -31,13 +32,38 @@ class FileStore:
         return '/'.join(parts)
 
     def get(self, id, prefix=''):
-        return self.backend.get(self.key(id, prefix))
+        try:
+            return self.backend.get(self.key(id, prefix))
+        except storage.StorageError:
+            legacy = self._legacy(id, prefix)
+            if legacy is None:
+                raise
+            with open(legacy, 'rb') as file:
+                return file.read()
 
     def getmany(self, ids, prefix=''):
         return [self.get(id, prefix) for id in ids]
 
     def size(self, id, prefix=''):
-        return self.backend.size(self.key(id, prefix))
+        try:
+            return self.backend.size(self.key(id, prefix))
+        except (storage.StorageError, FileNotFoundError):
+            legacy = self._legacy(id, prefix)
+            if legacy is None:
+                raise
+            return os.stat(legacy).st_size
+
+    @staticmethod
+    def _legacy(id, prefix):
+        """A file written by trytond's own filestore before the switch
+        (``<database path>/<prefix>/ab/cd/<id>``), or None."""
+        from trytond import config
+        root = os.path.normpath(config.get('database', 'path'))
+        path = os.path.normpath(os.path.join(
+                root, prefix or '', id[0:2], id[2:4], id))
+        if path.startswith(root + os.sep) and os.path.isfile(path):
+            return path
+        return None
 
     def sizemany(self, ids, prefix=''):
         return [self.size(id, prefix) for id in ids]

@@ -19,7 +19,7 @@ from trytond.modules.yuexing_base.tests.tools import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 
-from . import samples
+from .. import samples
 from .storage_tools import local_env, storage_env
 
 TUS = {'Tus-Resumable': '1.0.0'}

@@ -16,7 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from . import samples
+from .. import samples
 from .storage_tools import S3Server, local_env, storage_env
 
 

@@ -1,4 +1,5 @@
-"Small real files made on the fly: a JPEG, a PDF with text, a docx."
+"""Small real files made on the fly (demo data and tests): a JPEG, a PDF
+with text, a docx, an MP4 header."""
 import io
 
 
