@@ -141,7 +141,7 @@ class Document(AuditMixin, ModelSQL, ModelView):
     @classmethod
     def write(cls, *args):
         actions = iter(args)
-        for documents, values in zip(actions, actions):
+        for documents, _ in zip(actions, actions, strict=True):
             cls.check_manage(documents)
         super().write(*args)
 
@@ -231,7 +231,7 @@ class Version(ModelSQL, ModelView):
     @classmethod
     def write(cls, *args):
         actions = iter(args)
-        for versions, values in zip(actions, actions):
+        for _, values in zip(actions, actions, strict=True):
             if set(values) - {'note', 'storage_class'}:
                 raise AccessError(gettext('yuexing_file.msg_version_fixed'))
         super().write(*args)

@@ -92,7 +92,7 @@ class Share(AuditMixin, DeactivableMixin, ModelSQL, ModelView):
     def write(cls, *args):
         Document = Pool().get('yuexing.file.document')
         actions = iter(args)
-        for shares, values in zip(actions, actions):
+        for shares, values in zip(actions, actions, strict=True):
             Document.check_manage({s.document for s in shares})
             if 'nonce' in values:
                 del values['nonce']

@@ -286,8 +286,8 @@ def settings(environ=None):
         names = ['ENDPOINT', 'BUCKET', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY',
             'REGION', 'PREFIX', 'COLD_CLASS']
         values = tuple(environ.get(f'YUEXING_S3_{n}') or '' for n in names)
-        missing = [f'YUEXING_S3_{n}' for n, v in zip(names[:4], values)
-            if not v]
+        missing = [f'YUEXING_S3_{n}' for n, v in zip(
+                names[:4], values[:4], strict=True) if not v]
         if missing:
             raise StorageError(
                 "YUEXING_FILE_STORAGE=s3 needs " + ', '.join(missing))

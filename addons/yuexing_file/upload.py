@@ -15,10 +15,9 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
-from . import storage
-# The JSON endpoints register on trytond.wsgi.app when the models load
-# (not from __init__.py: see there why).
-from . import routes  # noqa: F401,E402
+# routes: the JSON endpoints register on trytond.wsgi.app when the models
+# load (not from __init__.py: see there why).
+from . import routes, storage  # noqa: F401
 
 EXPIRY = dt.timedelta(hours=24)
 STATES = [

@@ -18,8 +18,8 @@ class S3Server:
     "moto's server with one bucket; env() is what the storage layer reads."
 
     def start(self):
-        from moto.server import ThreadedMotoServer
         import boto3
+        from moto.server import ThreadedMotoServer
         self.port = free_port()
         self.server = ThreadedMotoServer(ip_address='127.0.0.1',
             port=self.port, verbose=False)
