@@ -34,6 +34,7 @@ WEIGHTS = {
     'tests/test_sandbox': 100, 'tests/test_nginx': 30,
     'yuexing_ops': 60, 'tests/test_monitoring': 1, 'tests/test_kubernetes': 5,
     'yuexing_technician': 130, 'yuexing_chat': 100,
+    'yuexing_file': 120,
     }
 TIMES_FILE = Path(__file__).resolve().parent / 'test_times.json'
 REPO_TESTS = 'tests'

@@ -327,12 +327,15 @@ def run(ep, request, database_name, path_args):
 def _preflight(ep, request):
     methods = sorted({e.method for e in REGISTRY.values()
             if e.path == ep.path} | {'OPTIONS'})
-    return Response(None, 204, headers={
-            'Allow': ', '.join(methods),
-            'Access-Control-Allow-Methods': ', '.join(methods),
-            'Access-Control-Allow-Headers': (
-                'Authorization, Content-Type, Idempotency-Key'),
-            })
+    headers = {
+        'Allow': ', '.join(methods),
+        'Access-Control-Allow-Methods': ', '.join(methods),
+        'Access-Control-Allow-Headers': (
+            'Authorization, Content-Type, Idempotency-Key'),
+        }
+    # a protocol's discovery headers (tus: Tus-Version, Tus-Extension...)
+    headers.update(getattr(ep.handler, 'preflight_headers', {}))
+    return Response(None, 204, headers=headers)
 
 
 def _error_response(exception, ep, state):
