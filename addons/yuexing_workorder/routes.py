@@ -13,7 +13,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from .dispatch import distance_km
-from .work_order import LEAK_SITES, PRIORITIES, SEVERITIES
+from .work_order import LEAK_SITES as _LEAK_SITES
 
 ORDERS = ['工单']
 QUOTES = ['报价']
@@ -40,6 +40,22 @@ STATE_CHOICES = [
     ('accepted', "已接单"), ('on_site', "施工中"), ('to_accept', "待验收"),
     ('done', "已完工"), ('closed', "已归档"), ('cancelled', "已取消"),
     ('on_hold', "异常/延期")]
+# The API speaks zh_CN: the labels of the enums in the OpenAPI document
+LEAK_SITES = [
+    ('roof', "屋面"), ('facade', "外墙"), ('bathroom', "卫生间"),
+    ('kitchen', "厨房"), ('balcony', "阳台"), ('basement', "地下室"),
+    ('window', "窗台"), ('pipe_shaft', "管道井"), ('pool', "水池/水箱"),
+    ('garage', "车库"), ('other', "其他")]
+assert [v for v, _ in LEAK_SITES] == [v for v, _ in _LEAK_SITES]
+PRIORITIES = [('low', "低"), ('normal', "普通"), ('high', "高"),
+    ('urgent', "紧急")]
+SEVERITIES = [('light', "轻微"), ('moderate', "中等"), ('severe', "严重")]
+ORDER_TYPES = [('c_repair', "C端报修"), ('b_repair', "B端报修"),
+    ('after_sales', "售后"), ('project', "项目工单")]
+VISIT_KINDS = [('survey', "勘察"), ('construction', "施工"),
+    ('inspection', "质检")]
+QUOTE_LINE_KINDS = [('service', "服务项目"), ('material', "材料"),
+    ('labour', "人工"), ('other', "其他")]
 STATE_FILTERS = {
     'open': ['submitted', 'surveying', 'quoted', 'confirmed', 'dispatched',
         'accepted', 'on_site', 'to_accept', 'on_hold'],
@@ -49,7 +65,7 @@ STATE_FILTERS = {
 
 # ---- schemas ---------------------------------------------------------------
 
-LEAK_SITE = s.Enum("渗漏部位", LEAK_SITES)
+LEAK_SITE = s.Enum("渗漏部位", LEAK_SITES, name='LeakSite')
 # m² or m: more than any building has, so that the estimate stays a price
 QUANTITY = s.Money("面积/长度", minimum=0, maximum=100000)
 TECHNICIAN_BRIEF = s.Object({
@@ -66,14 +82,14 @@ POSITION = s.Object({
         }, "师傅位置", nullable=True, name='Position')
 VISIT = s.Object({
         'id': s.Integer("预约ID"),
-        'kind': s.String("类型"),
+        'kind': s.Enum("类型", VISIT_KINDS, name='VisitKind'),
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
-        'state': s.Enum("状态", VISIT_STATES),
+        'state': s.Enum("状态", VISIT_STATES, name='VisitState'),
         'position': POSITION,
         }, "上门预约", nullable=True, name='Visit')
 QUOTE_LINE = s.Object({
-        'kind': s.String("类型"),
+        'kind': s.Enum("类型", QUOTE_LINE_KINDS, name='QuoteLineKind'),
         'description': s.String("项目"),
         'quantity': s.Number("数量"),
         'unit': s.String("单位"),
@@ -84,7 +100,7 @@ QUOTE = s.Object({
         'id': s.Integer("报价ID"),
         'number': s.String("报价单号"),
         'version': s.Integer("版本"),
-        'state': s.Enum("状态", QUOTE_STATES),
+        'state': s.Enum("状态", QUOTE_STATES, name='QuoteState'),
         'untaxed_amount': s.Money("不含税金额"),
         'tax_amount': s.Money("增值税"),
         'total_amount': s.Money("合计"),
@@ -94,13 +110,13 @@ QUOTE = s.Object({
         }, "报价", name='Quote')
 TIMELINE = s.Object({
         'at': s.DateTime("时间"),
-        'state': s.Enum("状态", STATE_CHOICES),
+        'state': s.Enum("状态", STATE_CHOICES, name='OrderState'),
         'label': s.String("说明"),
         }, "进度", name='TimelineEntry')
 STEP = s.Object({
         'id': s.Integer("步骤ID"),
         'name': s.String("步骤"),
-        'state': s.Enum("状态", STEP_STATES),
+        'state': s.Enum("状态", STEP_STATES, name='StepState'),
         'photos': s.Integer("照片数"),
         }, "施工步骤", name='Step')
 RATING = s.Object({
@@ -114,14 +130,14 @@ RATING = s.Object({
 ORDER = s.Object({
         'id': s.Integer("工单ID"),
         'number': s.String("工单号"),
-        'state': s.Enum("状态", STATE_CHOICES),
+        'state': s.Enum("状态", STATE_CHOICES, name='OrderState'),
         'state_label': s.String("状态名称"),
-        'type': s.String("类型"),
+        'type': s.Enum("类型", ORDER_TYPES, name='OrderType'),
         'leak_site': LEAK_SITE,
         'leak_site_label': s.String("渗漏部位名称"),
         'description': s.String("症状描述"),
         'address': s.String("地址"),
-        'priority': s.String("优先级"),
+        'priority': s.Enum("优先级", PRIORITIES, name='Priority'),
         'created_at': s.DateTime("报修时间"),
         'estimate_min': s.Money("估价下限", nullable=True),
         'estimate_max': s.Money("估价上限", nullable=True),
@@ -133,7 +149,8 @@ ORDER_DETAIL = s.Object({
         'preferred_start': s.DateTime("期望上门从", nullable=True),
         'preferred_end': s.DateTime("期望上门至", nullable=True),
         'timeline': s.List("进度", TIMELINE),
-        'quote': s.Object(QUOTE.fields, "当前报价", nullable=True),
+        'quote': s.Object(QUOTE.fields, "当前报价", nullable=True,
+            name='Quote'),
         'visit': VISIT,
         'steps': s.List("施工步骤", STEP),
         'progress': s.Number("施工进度"),
@@ -385,12 +402,14 @@ def uploads_of(call, ids):
 @api.endpoint('POST', '/estimate', auth=CUSTOMERS, tags=ORDERS,
     summary="智能估价",
     body=s.Object({
-            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True),
+            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True,
+                name='LeakSite'),
             'quantity': QUANTITY,
-            'severity': s.Enum("严重程度", SEVERITIES, default='moderate'),
+            'severity': s.Enum("严重程度", SEVERITIES, default='moderate',
+                name='Severity'),
             'material_grade': s.Enum("材料档次", [
                     ('standard', "标准"), ('premium', "高端")],
-                default='standard'),
+                default='standard', name='MaterialGrade'),
             }),
     response=ESTIMATE)
 def estimate(call):
@@ -411,11 +430,13 @@ def estimate(call):
 @api.endpoint('POST', '/orders', auth=CUSTOMERS, tags=ORDERS,
     summary="提交报修", status=201, idempotent=True,
     body=s.Object({
-            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True),
+            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True,
+                name='LeakSite'),
             'description': s.String("症状描述", required=True,
                 max_length=1000),
             'quantity': QUANTITY,
-            'severity': s.Enum("严重程度", SEVERITIES, default='moderate'),
+            'severity': s.Enum("严重程度", SEVERITIES, default='moderate',
+                name='Severity'),
             'address_id': s.Integer("已保存地址ID", minimum=1),
             'address': s.String("新地址", max_length=200),
             'contact_name': s.String("联系人", max_length=60),
@@ -423,7 +444,8 @@ def estimate(call):
             'preferred_start': s.DateTime("期望上门从"),
             'preferred_end': s.DateTime("期望上门至"),
             'preferred_technician': s.Integer("指定师傅ID", minimum=1),
-            'priority': s.Enum("优先级", PRIORITIES, default='normal'),
+            'priority': s.Enum("优先级", PRIORITIES, default='normal',
+                name='Priority'),
             'photos': s.List("照片/视频", s.Integer("上传ID", minimum=1),
                 max_items=9),
             }),
@@ -520,7 +542,7 @@ def create_order(call):
     query=s.page_query({
             'status': s.Enum("状态", [
                     ('open', "进行中"), ('done', "已完成"),
-                    ('cancelled', "已取消")]),
+                    ('cancelled', "已取消")], name='OrderStatusFilter'),
             'leak_site': LEAK_SITE,
             }),
     response=s.page_of(ORDER))
@@ -744,7 +766,8 @@ def list_quotes(call, order_id):
                         'description': s.String("项目"),
                         'change': s.Enum("变化", [
                                 ('same', "未变"), ('changed', "已修改"),
-                                ('added', "新增"), ('removed', "删除")]),
+                                ('added', "新增"), ('removed', "删除")],
+                            name='QuoteLineChange'),
                         'first_amount': s.Money("版本一金额", nullable=True),
                         'second_amount': s.Money("版本二金额", nullable=True),
                         'difference': s.Money("差额"),
