@@ -56,6 +56,10 @@ VISIT_KINDS = [('survey', "勘察"), ('construction', "施工"),
     ('inspection', "质检")]
 QUOTE_LINE_KINDS = [('service', "服务项目"), ('material', "材料"),
     ('labour', "人工"), ('other', "其他")]
+GEO_SOURCES = [('gps', "小程序定位（GCJ-02）"), ('geocoder', "地址解析"),
+    ('region', "区县中心（近似）"), ('manual', "人工标注")]
+# Before a technician is on the order the customer cancels it directly.
+CUSTOMER_CANCELLABLE = {'submitted', 'surveying', 'quoted', 'confirmed'}
 STATE_FILTERS = {
     'open': ['submitted', 'surveying', 'quoted', 'confirmed', 'dispatched',
         'accepted', 'on_site', 'to_accept', 'on_hold'],
@@ -169,9 +173,20 @@ ADDRESS = s.Object({
         'city': s.String("市", nullable=True),
         'district': s.String("区县", nullable=True),
         'street': s.String("街道门牌", nullable=True),
-        'latitude': s.Number("纬度", nullable=True),
-        'longitude': s.Number("经度", nullable=True),
+        'latitude': s.Number("纬度", nullable=True,
+            description="GCJ-02（国测局坐标，微信/高德使用）"),
+        'longitude': s.Number("经度", nullable=True,
+            description="GCJ-02（国测局坐标，微信/高德使用）"),
+        'geo_source': s.Enum("坐标来源", GEO_SOURCES, nullable=True,
+            name='GeoSource'),
+        'approximate': s.Boolean("坐标为近似值",
+            description="true：仅有区县中心坐标，距离和预计到达仅供参考"),
         }, "地址", name='Address')
+# Coordinates as wx.chooseLocation / wx.getLocation(type: 'gcj02') give them
+LATITUDE = s.Number("纬度", minimum=-90, maximum=90,
+    description="GCJ-02（wx.chooseLocation / wx.getLocation type=gcj02）")
+LONGITUDE = s.Number("经度", minimum=-180, maximum=180,
+    description="GCJ-02（wx.chooseLocation / wx.getLocation type=gcj02）")
 SLOT = s.Object({
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
@@ -360,6 +375,8 @@ def address_json(address):
         'street': address.street,
         'latitude': _float(address.latitude),
         'longitude': _float(address.longitude),
+        'geo_source': address.geo_source or None,
+        'approximate': address.geo_source in {None, '', 'region'},
         }
 
 
@@ -582,6 +599,32 @@ def request_quote(call, order_id):
             WorkOrder.write([order], {'quote_requested': True})
             WorkOrder.notify('quote_requested', [order],
                 users=WorkOrder.customer_service())
+    return order_detail_json(WorkOrder(order.id))
+
+
+@api.endpoint('POST', '/orders/<int:order_id>/cancel', auth=CUSTOMERS,
+    tags=ORDERS, summary="取消工单", idempotent=True,
+    body=s.Object({
+            'reason': s.String("取消原因", required=True, max_length=500),
+            }),
+    response=ORDER_DETAIL, errors=(404, 409))
+def cancel_order(call, order_id):
+    """师傅接手前（待受理、待勘察、已报价、待派工）客户可直接取消，需说明
+    原因，客服收到通知；已派工及之后返回 409 cancel_not_allowed（请联系
+    客服）；已取消的工单再次取消时原样返回。"""
+    pool = call.pool
+    WorkOrder = pool.get('yuexing.work_order')
+    order = find('yuexing.work_order', order_id)
+    if order.state == 'cancelled':
+        return order_detail_json(order)
+    if order.state not in CUSTOMER_CANCELLABLE:
+        raise api.ApiError(409, 'cancel_not_allowed', gettext(
+                'yuexing_workorder.msg_api_cancel_not_allowed',
+                order=order.number, state=_label(order, 'state')))
+    with without_check_access():
+        WorkOrder.do_cancel([order], call.body['reason'])
+        WorkOrder.notify('order_cancelled', [order],
+            users=WorkOrder.customer_service())
     return order_detail_json(WorkOrder(order.id))
 
 
@@ -855,20 +898,97 @@ def list_addresses(call):
     summary="新增地址（智能识别）", status=201,
     body=s.Object({
             'text': s.String("完整地址", required=True, max_length=200),
+            'latitude': LATITUDE,
+            'longitude': LONGITUDE,
             }),
     response=ADDRESS)
 def create_address(call):
-    "粘贴完整地址，自动识别省、市、区和街道门牌后保存。"
+    """粘贴完整地址，自动识别省、市、区和街道门牌后保存。带上小程序选点的
+    GCJ-02 坐标（latitude、longitude）时按该坐标计算距离、预计到达和签到
+    范围；否则只有区县中心的近似坐标（approximate 为 true）。"""
     Address = call.pool.get('party.address')
     customer = customer_of(call)
-    try:
-        values = Address.values_from_text(call.body['text'])
-    except RegionError as error:
-        raise api.ApiError(422, 'bad_address', error.message,
-            fields={'text': error.message}) from error
+    values = address_values(call.body)
     with without_check_access():
         address, = Address.create([{'party': customer.id, **values}])
     return api.Reply(address_json(address), status=201)
+
+
+def address_values(body, text_required=True):
+    "The party.address values of an address body (text and coordinates)."
+    Address = Pool().get('party.address')
+    values = {}
+    if body.get('text') or text_required:
+        try:
+            values = Address.values_from_text(body['text'])
+        except RegionError as error:
+            raise api.ApiError(422, 'bad_address', error.message,
+                fields={'text': error.message}) from error
+    coordinates = [body.get('latitude'), body.get('longitude')]
+    if any(c is not None for c in coordinates):
+        if any(c is None for c in coordinates):
+            missing = 'longitude' if coordinates[1] is None else 'latitude'
+            text = gettext('yuexing_workorder.msg_api_coordinates_pair')
+            raise api.ApiError(422, 'validation_error', text,
+                fields={missing: text})
+        values.update(latitude=coordinates[0], longitude=coordinates[1],
+            geo_source='gps')
+    return values
+
+
+def own_address(call, address_id):
+    "The caller's saved address, else 404."
+    Address = call.pool.get('party.address')
+    customer = customer_of(call)
+    addresses = Address.search([
+            ('id', '=', address_id), ('party', '=', customer.id)], limit=1)
+    if not addresses:
+        raise api.not_found()
+    return addresses[0]
+
+
+@api.endpoint('PUT', '/addresses/<int:address_id>', auth=CUSTOMERS,
+    tags=ADDRESSES, summary="修改地址",
+    body=s.Object({
+            'text': s.String("完整地址", max_length=200, min_length=1),
+            'latitude': LATITUDE,
+            'longitude': LONGITUDE,
+            }),
+    response=ADDRESS, errors=(404,))
+def update_address(call, address_id):
+    """修改完整地址和/或坐标：只改文字时重新识别（坐标回到区县中心，除非
+    同时带上新的 GCJ-02 坐标）；只改坐标时保留文字。进行中的工单随之更新。"""
+    Address = call.pool.get('party.address')
+    address = own_address(call, address_id)
+    values = address_values(call.body, text_required=False)
+    if values:
+        with without_check_access():
+            Address.write([address], values)
+    return address_json(Address(address.id))
+
+
+@api.endpoint('DELETE', '/addresses/<int:address_id>', auth=CUSTOMERS,
+    tags=ADDRESSES, summary="删除地址", status=204, errors=(404, 409))
+def delete_address(call, address_id):
+    """删除常用地址；有进行中的工单使用它时返回 409 address_in_use。已完成
+    工单的地址不再显示在列表中，历史工单仍保留原地址。"""
+    pool = call.pool
+    Address = pool.get('party.address')
+    WorkOrder = pool.get('yuexing.work_order')
+    address = own_address(call, address_id)
+    with without_check_access():
+        orders = WorkOrder.search([('address', '=', address.id)])
+        open_orders = [o for o in orders
+            if o.state not in {'done', 'closed', 'cancelled'}]
+        if open_orders:
+            raise api.ApiError(409, 'address_in_use', gettext(
+                    'yuexing_workorder.msg_api_address_in_use',
+                    order=open_orders[0].number))
+        if orders:
+            Address.write([address], {'active': False})
+        else:
+            Address.delete([address])
+    return api.Reply(None, status=204)
 
 
 @api.endpoint('POST', '/addresses/recognize', auth=api.AUTHENTICATED,
