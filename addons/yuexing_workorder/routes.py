@@ -19,8 +19,10 @@ ORDERS = ['工单']
 QUOTES = ['报价']
 ADDRESSES = ['地址']
 CUSTOMERS = ('customer', 'portal')
-# Average city speed used for the ETA shown while the technician drives.
+# The ETA shown while the technician drives, without a routing service:
+# the straight line × ROAD_FACTOR at CITY_SPEED_KMH (documented on Position).
 CITY_SPEED_KMH = 25
+ROAD_FACTOR = 1.3
 # Booking slots offered to the customer (local time).
 SLOTS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)),
     (dt.time(14), dt.time(16)), (dt.time(16), dt.time(18))]
@@ -82,8 +84,16 @@ POSITION = s.Object({
         'latitude': s.Number("纬度"),
         'longitude': s.Number("经度"),
         'at': s.DateTime("定位时间"),
-        'eta_minutes': s.Integer("预计到达（分钟）", nullable=True),
-        }, "师傅位置", nullable=True, name='Position')
+        'eta_minutes': s.Integer("预计到达（分钟）", nullable=True,
+            description=f"直线距离 × {ROAD_FACTOR}（道路系数），按城市平均"
+            f"车速 {CITY_SPEED_KMH} km/h 估算，向上取整"),
+        }, "师傅位置", nullable=True, name='Position',
+    description="在途时师傅最近一次上报的位置（GCJ-02）；到场后为 null")
+TRACK_POINT = s.Object({
+        'latitude': s.Number("纬度", description="GCJ-02"),
+        'longitude': s.Number("经度", description="GCJ-02"),
+        'at': s.DateTime("定位时间"),
+        }, "轨迹点", name='TrackPoint')
 VISIT = s.Object({
         'id': s.Integer("预约ID"),
         'kind': s.Enum("类型", VISIT_KINDS, name='VisitKind'),
@@ -91,6 +101,9 @@ VISIT = s.Object({
         'end': s.DateTime("结束"),
         'state': s.Enum("状态", VISIT_STATES, name='VisitState'),
         'position': POSITION,
+        'track': s.List("轨迹", TRACK_POINT, description=(
+                "师傅出发后上报的位置，按时间先后（最多最近 200 个点）；"
+                "到场后仍保留")),
         }, "上门预约", nullable=True, name='Visit')
 QUOTE_LINE = s.Object({
         'kind': s.Enum("类型", QUOTE_LINE_KINDS, name='QuoteLineKind'),
@@ -303,7 +316,7 @@ def orders_json(orders):
 
 def position_json(visit, order):
     """The last position while on the way, with an ETA; nothing once the
-    technician has arrived (no track is kept)."""
+    technician has arrived (the track stays: track_json)."""
     if visit.state != 'on_the_way' or visit.last_latitude is None:
         return None
     distance = distance_km(visit.last_latitude, visit.last_longitude,
@@ -312,9 +325,19 @@ def position_json(visit, order):
         'latitude': _float(visit.last_latitude),
         'longitude': _float(visit.last_longitude),
         'at': visit.last_position_at,
-        'eta_minutes': (math.ceil(distance / CITY_SPEED_KMH * 60)
+        'eta_minutes': (math.ceil(
+                distance * ROAD_FACTOR / CITY_SPEED_KMH * 60)
             if distance is not None else None),
         }
+
+
+def track_json(visit):
+    "The visit's track (轨迹), oldest point first."
+    TrackPoint = Pool().get('yuexing.work_order.visit.track_point')
+    with without_check_access():
+        points = TrackPoint.of_visit(visit)
+    return [{'latitude': _float(p.latitude), 'longitude': _float(p.longitude),
+            'at': p.recorded_at} for p in points]
 
 
 def order_detail_json(order):
@@ -347,6 +370,7 @@ def order_detail_json(order):
                     'start': visit.planned_start, 'end': visit.planned_end,
                     'state': visit.state,
                     'position': position_json(visit, order),
+                    'track': track_json(visit),
                     } if visit else None),
             'steps': [{'id': st.id, 'name': st.name, 'state': st.state,
                     'photos': st.photo_count} for st in order.steps],
