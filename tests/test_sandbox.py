@@ -28,6 +28,8 @@ from trytond.modules.yuexing_workorder.tests.tools import create_technician
 from trytond.pool import Pool
 from trytond.wsgi import app
 
+from .generated_client import GeneratedClientFlow
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location(
     'yuexing_sandbox', ROOT / 'scripts' / 'sandbox.py')
@@ -47,14 +49,16 @@ def deliver(url, body, headers):
     return response.status_code
 
 
-class SandboxTestCase(ApiTestCase):
+class SandboxTestCase(GeneratedClientFlow, ApiTestCase):
     "The sandbox of make run"
     module = 'yuexing_payment'
+    resident_login = 'sb-resident'
 
     @classmethod
     def setUpApiData(cls):
         company, resident, park, membrane, labour = payment_world()
         cls.company_id = company.id
+        cls.membrane_id = membrane.id
         # no WeChat identity yet: the sandbox gives it one
         cls.resident_user_id = make_user('sb-resident',
             ['group_c2c_customer'], company=company,

@@ -72,7 +72,7 @@ ARTICLE = s.Object({
                 'id': s.Integer("分类ID"),
                 'code': s.String("代码"),
                 'name': s.String("名称"),
-                }, "分类"),
+                }, "分类", name='ArticleCategoryBrief'),
         'tags': s.List("标签", s.String("标签")),
         'published_at': s.DateTime("发布时间", nullable=True),
         'views': s.Integer("阅读数", minimum=0),

@@ -8,6 +8,7 @@ EVENTS = [
     ('sla_breached', "SLA Breached"),
     ('quote_requested', "Survey and Quote Requested by Customer"),
     ('quote_rejected', "Quote Rejected by Customer"),
+    ('order_cancelled', "Order Cancelled by Customer"),
     ]
 
 
@@ -25,6 +26,7 @@ class Template(metaclass=PoolMeta):
     def event_variable(cls, event):
         # SLA and customer quote events are about an order: templates
         # write {{order.number}}.
-        if event in {'sla_breached', 'quote_requested', 'quote_rejected'}:
+        if event in {'sla_breached', 'quote_requested', 'quote_rejected',
+                'order_cancelled'}:
             return 'order'
         return super().event_variable(event)

@@ -13,14 +13,16 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from .dispatch import distance_km
-from .work_order import LEAK_SITES, PRIORITIES, SEVERITIES
+from .work_order import LEAK_SITES as _LEAK_SITES
 
 ORDERS = ['工单']
 QUOTES = ['报价']
 ADDRESSES = ['地址']
 CUSTOMERS = ('customer', 'portal')
-# Average city speed used for the ETA shown while the technician drives.
+# The ETA shown while the technician drives, without a routing service:
+# the straight line × ROAD_FACTOR at CITY_SPEED_KMH (documented on Position).
 CITY_SPEED_KMH = 25
+ROAD_FACTOR = 1.3
 # Booking slots offered to the customer (local time).
 SLOTS = [(dt.time(9), dt.time(11)), (dt.time(11), dt.time(13)),
     (dt.time(14), dt.time(16)), (dt.time(16), dt.time(18))]
@@ -40,6 +42,26 @@ STATE_CHOICES = [
     ('accepted', "已接单"), ('on_site', "施工中"), ('to_accept', "待验收"),
     ('done', "已完工"), ('closed', "已归档"), ('cancelled', "已取消"),
     ('on_hold', "异常/延期")]
+# The API speaks zh_CN: the labels of the enums in the OpenAPI document
+LEAK_SITES = [
+    ('roof', "屋面"), ('facade', "外墙"), ('bathroom', "卫生间"),
+    ('kitchen', "厨房"), ('balcony', "阳台"), ('basement', "地下室"),
+    ('window', "窗台"), ('pipe_shaft', "管道井"), ('pool', "水池/水箱"),
+    ('garage', "车库"), ('other', "其他")]
+assert [v for v, _ in LEAK_SITES] == [v for v, _ in _LEAK_SITES]
+PRIORITIES = [('low', "低"), ('normal', "普通"), ('high', "高"),
+    ('urgent', "紧急")]
+SEVERITIES = [('light', "轻微"), ('moderate', "中等"), ('severe', "严重")]
+ORDER_TYPES = [('c_repair', "C端报修"), ('b_repair', "B端报修"),
+    ('after_sales', "售后"), ('project', "项目工单")]
+VISIT_KINDS = [('survey', "勘察"), ('construction', "施工"),
+    ('inspection', "质检")]
+QUOTE_LINE_KINDS = [('service', "服务项目"), ('material', "材料"),
+    ('labour', "人工"), ('other', "其他")]
+GEO_SOURCES = [('gps', "小程序定位（GCJ-02）"), ('geocoder', "地址解析"),
+    ('region', "区县中心（近似）"), ('manual', "人工标注")]
+# Before a technician is on the order the customer cancels it directly.
+CUSTOMER_CANCELLABLE = {'submitted', 'surveying', 'quoted', 'confirmed'}
 STATE_FILTERS = {
     'open': ['submitted', 'surveying', 'quoted', 'confirmed', 'dispatched',
         'accepted', 'on_site', 'to_accept', 'on_hold'],
@@ -49,7 +71,7 @@ STATE_FILTERS = {
 
 # ---- schemas ---------------------------------------------------------------
 
-LEAK_SITE = s.Enum("渗漏部位", LEAK_SITES)
+LEAK_SITE = s.Enum("渗漏部位", LEAK_SITES, name='LeakSite')
 # m² or m: more than any building has, so that the estimate stays a price
 QUANTITY = s.Money("面积/长度", minimum=0, maximum=100000)
 TECHNICIAN_BRIEF = s.Object({
@@ -62,18 +84,29 @@ POSITION = s.Object({
         'latitude': s.Number("纬度"),
         'longitude': s.Number("经度"),
         'at': s.DateTime("定位时间"),
-        'eta_minutes': s.Integer("预计到达（分钟）", nullable=True),
-        }, "师傅位置", nullable=True, name='Position')
+        'eta_minutes': s.Integer("预计到达（分钟）", nullable=True,
+            description=f"直线距离 × {ROAD_FACTOR}（道路系数），按城市平均"
+            f"车速 {CITY_SPEED_KMH} km/h 估算，向上取整"),
+        }, "师傅位置", nullable=True, name='Position',
+    description="在途时师傅最近一次上报的位置（GCJ-02）；到场后为 null")
+TRACK_POINT = s.Object({
+        'latitude': s.Number("纬度", description="GCJ-02"),
+        'longitude': s.Number("经度", description="GCJ-02"),
+        'at': s.DateTime("定位时间"),
+        }, "轨迹点", name='TrackPoint')
 VISIT = s.Object({
         'id': s.Integer("预约ID"),
-        'kind': s.String("类型"),
+        'kind': s.Enum("类型", VISIT_KINDS, name='VisitKind'),
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
-        'state': s.Enum("状态", VISIT_STATES),
+        'state': s.Enum("状态", VISIT_STATES, name='VisitState'),
         'position': POSITION,
+        'track': s.List("轨迹", TRACK_POINT, description=(
+                "师傅出发后上报的位置，按时间先后（最多最近 200 个点）；"
+                "到场后仍保留")),
         }, "上门预约", nullable=True, name='Visit')
 QUOTE_LINE = s.Object({
-        'kind': s.String("类型"),
+        'kind': s.Enum("类型", QUOTE_LINE_KINDS, name='QuoteLineKind'),
         'description': s.String("项目"),
         'quantity': s.Number("数量"),
         'unit': s.String("单位"),
@@ -84,7 +117,7 @@ QUOTE = s.Object({
         'id': s.Integer("报价ID"),
         'number': s.String("报价单号"),
         'version': s.Integer("版本"),
-        'state': s.Enum("状态", QUOTE_STATES),
+        'state': s.Enum("状态", QUOTE_STATES, name='QuoteState'),
         'untaxed_amount': s.Money("不含税金额"),
         'tax_amount': s.Money("增值税"),
         'total_amount': s.Money("合计"),
@@ -94,13 +127,13 @@ QUOTE = s.Object({
         }, "报价", name='Quote')
 TIMELINE = s.Object({
         'at': s.DateTime("时间"),
-        'state': s.Enum("状态", STATE_CHOICES),
+        'state': s.Enum("状态", STATE_CHOICES, name='OrderState'),
         'label': s.String("说明"),
         }, "进度", name='TimelineEntry')
 STEP = s.Object({
         'id': s.Integer("步骤ID"),
         'name': s.String("步骤"),
-        'state': s.Enum("状态", STEP_STATES),
+        'state': s.Enum("状态", STEP_STATES, name='StepState'),
         'photos': s.Integer("照片数"),
         }, "施工步骤", name='Step')
 RATING = s.Object({
@@ -114,14 +147,14 @@ RATING = s.Object({
 ORDER = s.Object({
         'id': s.Integer("工单ID"),
         'number': s.String("工单号"),
-        'state': s.Enum("状态", STATE_CHOICES),
+        'state': s.Enum("状态", STATE_CHOICES, name='OrderState'),
         'state_label': s.String("状态名称"),
-        'type': s.String("类型"),
+        'type': s.Enum("类型", ORDER_TYPES, name='OrderType'),
         'leak_site': LEAK_SITE,
         'leak_site_label': s.String("渗漏部位名称"),
         'description': s.String("症状描述"),
         'address': s.String("地址"),
-        'priority': s.String("优先级"),
+        'priority': s.Enum("优先级", PRIORITIES, name='Priority'),
         'created_at': s.DateTime("报修时间"),
         'estimate_min': s.Money("估价下限", nullable=True),
         'estimate_max': s.Money("估价上限", nullable=True),
@@ -133,7 +166,8 @@ ORDER_DETAIL = s.Object({
         'preferred_start': s.DateTime("期望上门从", nullable=True),
         'preferred_end': s.DateTime("期望上门至", nullable=True),
         'timeline': s.List("进度", TIMELINE),
-        'quote': s.Object(QUOTE.fields, "当前报价", nullable=True),
+        'quote': s.Object(QUOTE.fields, "当前报价", nullable=True,
+            name='Quote'),
         'visit': VISIT,
         'steps': s.List("施工步骤", STEP),
         'progress': s.Number("施工进度"),
@@ -152,9 +186,20 @@ ADDRESS = s.Object({
         'city': s.String("市", nullable=True),
         'district': s.String("区县", nullable=True),
         'street': s.String("街道门牌", nullable=True),
-        'latitude': s.Number("纬度", nullable=True),
-        'longitude': s.Number("经度", nullable=True),
+        'latitude': s.Number("纬度", nullable=True,
+            description="GCJ-02（国测局坐标，微信/高德使用）"),
+        'longitude': s.Number("经度", nullable=True,
+            description="GCJ-02（国测局坐标，微信/高德使用）"),
+        'geo_source': s.Enum("坐标来源", GEO_SOURCES, nullable=True,
+            name='GeoSource'),
+        'approximate': s.Boolean("坐标为近似值",
+            description="true：仅有区县中心坐标，距离和预计到达仅供参考"),
         }, "地址", name='Address')
+# Coordinates as wx.chooseLocation / wx.getLocation(type: 'gcj02') give them
+LATITUDE = s.Number("纬度", minimum=-90, maximum=90,
+    description="GCJ-02（wx.chooseLocation / wx.getLocation type=gcj02）")
+LONGITUDE = s.Number("经度", minimum=-180, maximum=180,
+    description="GCJ-02（wx.chooseLocation / wx.getLocation type=gcj02）")
 SLOT = s.Object({
         'start': s.DateTime("开始"),
         'end': s.DateTime("结束"),
@@ -271,7 +316,7 @@ def orders_json(orders):
 
 def position_json(visit, order):
     """The last position while on the way, with an ETA; nothing once the
-    technician has arrived (no track is kept)."""
+    technician has arrived (the track stays: track_json)."""
     if visit.state != 'on_the_way' or visit.last_latitude is None:
         return None
     distance = distance_km(visit.last_latitude, visit.last_longitude,
@@ -280,9 +325,19 @@ def position_json(visit, order):
         'latitude': _float(visit.last_latitude),
         'longitude': _float(visit.last_longitude),
         'at': visit.last_position_at,
-        'eta_minutes': (math.ceil(distance / CITY_SPEED_KMH * 60)
+        'eta_minutes': (math.ceil(
+                distance * ROAD_FACTOR / CITY_SPEED_KMH * 60)
             if distance is not None else None),
         }
+
+
+def track_json(visit):
+    "The visit's track (轨迹), oldest point first."
+    TrackPoint = Pool().get('yuexing.work_order.visit.track_point')
+    with without_check_access():
+        points = TrackPoint.of_visit(visit)
+    return [{'latitude': _float(p.latitude), 'longitude': _float(p.longitude),
+            'at': p.recorded_at} for p in points]
 
 
 def order_detail_json(order):
@@ -315,6 +370,7 @@ def order_detail_json(order):
                     'start': visit.planned_start, 'end': visit.planned_end,
                     'state': visit.state,
                     'position': position_json(visit, order),
+                    'track': track_json(visit),
                     } if visit else None),
             'steps': [{'id': st.id, 'name': st.name, 'state': st.state,
                     'photos': st.photo_count} for st in order.steps],
@@ -343,6 +399,8 @@ def address_json(address):
         'street': address.street,
         'latitude': _float(address.latitude),
         'longitude': _float(address.longitude),
+        'geo_source': address.geo_source or None,
+        'approximate': address.geo_source in {None, '', 'region'},
         }
 
 
@@ -385,12 +443,14 @@ def uploads_of(call, ids):
 @api.endpoint('POST', '/estimate', auth=CUSTOMERS, tags=ORDERS,
     summary="智能估价",
     body=s.Object({
-            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True),
+            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True,
+                name='LeakSite'),
             'quantity': QUANTITY,
-            'severity': s.Enum("严重程度", SEVERITIES, default='moderate'),
+            'severity': s.Enum("严重程度", SEVERITIES, default='moderate',
+                name='Severity'),
             'material_grade': s.Enum("材料档次", [
                     ('standard', "标准"), ('premium', "高端")],
-                default='standard'),
+                default='standard', name='MaterialGrade'),
             }),
     response=ESTIMATE)
 def estimate(call):
@@ -411,11 +471,13 @@ def estimate(call):
 @api.endpoint('POST', '/orders', auth=CUSTOMERS, tags=ORDERS,
     summary="提交报修", status=201, idempotent=True,
     body=s.Object({
-            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True),
+            'leak_site': s.Enum("渗漏部位", LEAK_SITES, required=True,
+                name='LeakSite'),
             'description': s.String("症状描述", required=True,
                 max_length=1000),
             'quantity': QUANTITY,
-            'severity': s.Enum("严重程度", SEVERITIES, default='moderate'),
+            'severity': s.Enum("严重程度", SEVERITIES, default='moderate',
+                name='Severity'),
             'address_id': s.Integer("已保存地址ID", minimum=1),
             'address': s.String("新地址", max_length=200),
             'contact_name': s.String("联系人", max_length=60),
@@ -423,7 +485,8 @@ def estimate(call):
             'preferred_start': s.DateTime("期望上门从"),
             'preferred_end': s.DateTime("期望上门至"),
             'preferred_technician': s.Integer("指定师傅ID", minimum=1),
-            'priority': s.Enum("优先级", PRIORITIES, default='normal'),
+            'priority': s.Enum("优先级", PRIORITIES, default='normal',
+                name='Priority'),
             'photos': s.List("照片/视频", s.Integer("上传ID", minimum=1),
                 max_items=9),
             }),
@@ -520,7 +583,7 @@ def create_order(call):
     query=s.page_query({
             'status': s.Enum("状态", [
                     ('open', "进行中"), ('done', "已完成"),
-                    ('cancelled', "已取消")]),
+                    ('cancelled', "已取消")], name='OrderStatusFilter'),
             'leak_site': LEAK_SITE,
             }),
     response=s.page_of(ORDER))
@@ -560,6 +623,32 @@ def request_quote(call, order_id):
             WorkOrder.write([order], {'quote_requested': True})
             WorkOrder.notify('quote_requested', [order],
                 users=WorkOrder.customer_service())
+    return order_detail_json(WorkOrder(order.id))
+
+
+@api.endpoint('POST', '/orders/<int:order_id>/cancel', auth=CUSTOMERS,
+    tags=ORDERS, summary="取消工单", idempotent=True,
+    body=s.Object({
+            'reason': s.String("取消原因", required=True, max_length=500),
+            }),
+    response=ORDER_DETAIL, errors=(404, 409))
+def cancel_order(call, order_id):
+    """师傅接手前（待受理、待勘察、已报价、待派工）客户可直接取消，需说明
+    原因，客服收到通知；已派工及之后返回 409 cancel_not_allowed（请联系
+    客服）；已取消的工单再次取消时原样返回。"""
+    pool = call.pool
+    WorkOrder = pool.get('yuexing.work_order')
+    order = find('yuexing.work_order', order_id)
+    if order.state == 'cancelled':
+        return order_detail_json(order)
+    if order.state not in CUSTOMER_CANCELLABLE:
+        raise api.ApiError(409, 'cancel_not_allowed', gettext(
+                'yuexing_workorder.msg_api_cancel_not_allowed',
+                order=order.number, state=_label(order, 'state')))
+    with without_check_access():
+        WorkOrder.do_cancel([order], call.body['reason'])
+        WorkOrder.notify('order_cancelled', [order],
+            users=WorkOrder.customer_service())
     return order_detail_json(WorkOrder(order.id))
 
 
@@ -744,7 +833,8 @@ def list_quotes(call, order_id):
                         'description': s.String("项目"),
                         'change': s.Enum("变化", [
                                 ('same', "未变"), ('changed', "已修改"),
-                                ('added', "新增"), ('removed', "删除")]),
+                                ('added', "新增"), ('removed', "删除")],
+                            name='QuoteLineChange'),
                         'first_amount': s.Money("版本一金额", nullable=True),
                         'second_amount': s.Money("版本二金额", nullable=True),
                         'difference': s.Money("差额"),
@@ -832,20 +922,97 @@ def list_addresses(call):
     summary="新增地址（智能识别）", status=201,
     body=s.Object({
             'text': s.String("完整地址", required=True, max_length=200),
+            'latitude': LATITUDE,
+            'longitude': LONGITUDE,
             }),
     response=ADDRESS)
 def create_address(call):
-    "粘贴完整地址，自动识别省、市、区和街道门牌后保存。"
+    """粘贴完整地址，自动识别省、市、区和街道门牌后保存。带上小程序选点的
+    GCJ-02 坐标（latitude、longitude）时按该坐标计算距离、预计到达和签到
+    范围；否则只有区县中心的近似坐标（approximate 为 true）。"""
     Address = call.pool.get('party.address')
     customer = customer_of(call)
-    try:
-        values = Address.values_from_text(call.body['text'])
-    except RegionError as error:
-        raise api.ApiError(422, 'bad_address', error.message,
-            fields={'text': error.message}) from error
+    values = address_values(call.body)
     with without_check_access():
         address, = Address.create([{'party': customer.id, **values}])
     return api.Reply(address_json(address), status=201)
+
+
+def address_values(body, text_required=True):
+    "The party.address values of an address body (text and coordinates)."
+    Address = Pool().get('party.address')
+    values = {}
+    if body.get('text') or text_required:
+        try:
+            values = Address.values_from_text(body['text'])
+        except RegionError as error:
+            raise api.ApiError(422, 'bad_address', error.message,
+                fields={'text': error.message}) from error
+    coordinates = [body.get('latitude'), body.get('longitude')]
+    if any(c is not None for c in coordinates):
+        if any(c is None for c in coordinates):
+            missing = 'longitude' if coordinates[1] is None else 'latitude'
+            text = gettext('yuexing_workorder.msg_api_coordinates_pair')
+            raise api.ApiError(422, 'validation_error', text,
+                fields={missing: text})
+        values.update(latitude=coordinates[0], longitude=coordinates[1],
+            geo_source='gps')
+    return values
+
+
+def own_address(call, address_id):
+    "The caller's saved address, else 404."
+    Address = call.pool.get('party.address')
+    customer = customer_of(call)
+    addresses = Address.search([
+            ('id', '=', address_id), ('party', '=', customer.id)], limit=1)
+    if not addresses:
+        raise api.not_found()
+    return addresses[0]
+
+
+@api.endpoint('PUT', '/addresses/<int:address_id>', auth=CUSTOMERS,
+    tags=ADDRESSES, summary="修改地址",
+    body=s.Object({
+            'text': s.String("完整地址", max_length=200, min_length=1),
+            'latitude': LATITUDE,
+            'longitude': LONGITUDE,
+            }),
+    response=ADDRESS, errors=(404,))
+def update_address(call, address_id):
+    """修改完整地址和/或坐标：只改文字时重新识别（坐标回到区县中心，除非
+    同时带上新的 GCJ-02 坐标）；只改坐标时保留文字。进行中的工单随之更新。"""
+    Address = call.pool.get('party.address')
+    address = own_address(call, address_id)
+    values = address_values(call.body, text_required=False)
+    if values:
+        with without_check_access():
+            Address.write([address], values)
+    return address_json(Address(address.id))
+
+
+@api.endpoint('DELETE', '/addresses/<int:address_id>', auth=CUSTOMERS,
+    tags=ADDRESSES, summary="删除地址", status=204, errors=(404, 409))
+def delete_address(call, address_id):
+    """删除常用地址；有进行中的工单使用它时返回 409 address_in_use。已完成
+    工单的地址不再显示在列表中，历史工单仍保留原地址。"""
+    pool = call.pool
+    Address = pool.get('party.address')
+    WorkOrder = pool.get('yuexing.work_order')
+    address = own_address(call, address_id)
+    with without_check_access():
+        orders = WorkOrder.search([('address', '=', address.id)])
+        open_orders = [o for o in orders
+            if o.state not in {'done', 'closed', 'cancelled'}]
+        if open_orders:
+            raise api.ApiError(409, 'address_in_use', gettext(
+                    'yuexing_workorder.msg_api_address_in_use',
+                    order=open_orders[0].number))
+        if orders:
+            Address.write([address], {'active': False})
+        else:
+            Address.delete([address])
+    return api.Reply(None, status=204)
 
 
 @api.endpoint('POST', '/addresses/recognize', auth=api.AUTHENTICATED,

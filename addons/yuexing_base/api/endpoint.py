@@ -77,6 +77,9 @@ class Endpoint:
     field_map: dict = field(default_factory=dict)
     responses: dict = field(default_factory=dict)
     writes: bool = False
+    # {status: [codes]} answered by code the handler reaches indirectly
+    # (see codes.py: direct ones are read from the source)
+    error_codes: dict = field(default_factory=dict)
 
     @property
     def public(self):
@@ -128,6 +131,7 @@ class Endpoint:
             # any body may exceed the server's request size (413)
             codes |= {413}
         codes |= set(self.errors) | set(self.responses)
+        codes |= set(self.error_codes)
         return sorted(codes)
 
 
@@ -190,7 +194,7 @@ def endpoint(method, path, *, auth, summary, response=None, body=None,
         query=None, status=200, tags=(), groups=(), errors=(),
         idempotent=False, rate_limit='default', description=None,
         operation_id=None, max_size=None, field_map=None, responses=None,
-        writes=False):
+        writes=False, error_codes=None):
     """Declare the handler of ``METHOD /<database>/api/v1<path>``.
 
     auth: 'public' or a role or tuple of roles among customer (C端 resident),
@@ -209,6 +213,8 @@ def endpoint(method, path, *, auth, summary, response=None, body=None,
         payment provider expects); documented as either.
     writes: a GET whose handler writes (the transaction of a GET is
         read-only otherwise, which PostgreSQL enforces).
+    error_codes: {status: [code]} raised where the document cannot see it
+        (the codes raised in the handler's module are found by codes.py).
     The handler is called as handler(call, **path_args) and returns a JSON
     value, a Reply or a werkzeug Response.
     """
@@ -234,7 +240,8 @@ def endpoint(method, path, *, auth, summary, response=None, body=None,
             rate_limit=rate_limit, description=description or func.__doc__,
             operation_id=operation_id or func.__name__, max_size=max_size,
             field_map=field_map or {}, responses=dict(responses or {}),
-            writes=writes)
+            writes=writes, error_codes={
+                k: tuple(v) for k, v in (error_codes or {}).items()})
         if ep.max_size is None and ep.multipart:
             # werkzeug refuses bigger bodies (413) before they are read
             ep.max_size = sum(f.max_size for f in ep.body.fields.values()

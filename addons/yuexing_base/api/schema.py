@@ -109,6 +109,51 @@ class Field:
         return schema
 
 
+def _named_schema(field, build):
+    """A named field's schema while a document is built: a $ref, its schema
+    going into the components (collecting_components); else build()."""
+    collected = _components.get()
+    if not field.name or collected is None:
+        return build()
+    owner = collected.get(field.name)
+    if owner is None:
+        collected[field.name] = (field, None)   # a recursion stops here
+        nullable, field.nullable = field.nullable, False
+        try:
+            # generators name their classes after the title: the English
+            # component name, the Chinese label going to the description
+            schema = _label_to_description(build())
+            schema['title'] = field.name
+            collected[field.name] = (field, schema)
+        finally:
+            field.nullable = nullable
+    elif owner[0] is not field and not _same(owner[0], field):
+        raise ValueError(f"two API schemas are named {field.name}")
+    ref = {'$ref': f'#/components/schemas/{field.name}'}
+    return _nullable(ref) if field.nullable else ref
+
+
+def _label_to_description(schema):
+    "The schema with its Chinese title moved to its description."
+    schema = dict(schema)
+    label = schema.pop('title', None)
+    if label:
+        text = schema.get('description')
+        schema['description'] = f'{label}：{text}' if text else label
+    return schema
+
+
+def _same(first, second):
+    """Two Enums of the same name and choices, or two Objects of the same
+    name and fields (e.g. a nullable use), are one component."""
+    if isinstance(first, Enum) and isinstance(second, Enum):
+        return first.choices == second.choices
+    if isinstance(first, Object) and isinstance(second, Object):
+        return (first.fields == second.fields
+            and first.additional == second.additional)
+    return False
+
+
 def _nullable(schema):
     if 'type' in schema and isinstance(schema['type'], str):
         schema = dict(schema)
@@ -176,9 +221,12 @@ class Enum(Field):
     "One of fixed string values; choices is [(value, Chinese label)]."
     json_type = 'string'
 
-    def __init__(self, label, choices, **kwargs):
+    def __init__(self, label, choices, *, name=None, **kwargs):
         super().__init__(label, **kwargs)
         self.choices = list(choices)
+        # name: the components/schemas entry in the OpenAPI document (an
+        # English name: generators make their enum classes from it)
+        self.name = name
 
     @property
     def values(self):
@@ -199,7 +247,25 @@ class Enum(Field):
             if isinstance(c, (tuple, list))]
         if labels:
             schema['description'] = '; '.join(labels)
+            schema['x-enum-descriptions'] = [c[1] for c in self.choices]
         return schema
+
+    def json_schema(self):
+        """Named: a $ref to the enum's component (values and their Chinese
+        labels), with this use's title, default and examples beside it."""
+        if not self.name or _components.get() is None:
+            # inline: generators name its class from where it is used
+            return _label_to_description(super().json_schema())
+        nullable, self.nullable = self.nullable, False
+        try:
+            ref = _named_schema(self, self.base_schema)
+            use = super().json_schema()
+        finally:
+            self.nullable = nullable
+        for key in self.base_schema():
+            use.pop(key, None)
+        ref = dict(ref, **use)
+        return _nullable(ref) if self.nullable else ref
 
 
 class Integer(Field):
@@ -517,21 +583,10 @@ class Object(Field):
         return schema
 
     def json_schema(self):
-        collected = _components.get()
-        if not self.name or collected is None:
-            return super().json_schema()
-        owner = collected.get(self.name)
-        if owner is None:
-            collected[self.name] = (self, None)   # a recursion stops here
-            nullable, self.nullable = self.nullable, False
-            try:
-                collected[self.name] = (self, super().json_schema())
-            finally:
-                self.nullable = nullable
-        elif owner[0] is not self:
-            raise ValueError(f"two API schemas are named {self.name}")
-        ref = {'$ref': f'#/components/schemas/{self.name}'}
-        return _nullable(ref) if self.nullable else ref
+        if self.name and _components.get() is not None:
+            return _named_schema(self, super().json_schema)
+        # an inline object: generators name it from where it is used
+        return _label_to_description(super().json_schema())
 
     def extend(self, fields, **kwargs):
         "A copy with more (or replaced) fields."

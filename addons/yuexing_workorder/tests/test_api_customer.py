@@ -337,3 +337,100 @@ class CustomerApiTestCase(ApiTestCase):
         self.assertIn(created.json['id'], [a['id'] for a in listed.json])
         self.assertError(self.api('POST', '/addresses', token=self.token,
                 json={'text': ''}), 422, field='text')
+
+    def test_addresses_with_coordinates_edited_and_deleted(self):
+        "GCJ-02 points stored as sent; edit; delete unless an open order"
+        # the point wx.chooseLocation gave (GCJ-02), stored as such
+        created = self.api('POST', '/addresses', token=self.token,
+            json={'text': '上海市徐汇区漕溪北路200号', 'latitude': 31.19345,
+                'longitude': 121.43712})
+        self.assertEqual(created.status, 201, created)
+        address = created.json
+        self.assertEqual((address['latitude'], address['longitude']),
+            (31.19345, 121.43712))
+        self.assertEqual(address['geo_source'], 'gps')
+        self.assertFalse(address['approximate'])
+        # without a point: the district centre, flagged as approximate
+        rough = self.api('POST', '/addresses', token=self.token,
+            json={'text': '上海市徐汇区漕溪北路300号'}).json
+        self.assertEqual(rough['geo_source'], 'region')
+        self.assertTrue(rough['approximate'])
+        # one coordinate alone is refused, naming the missing one
+        self.assertError(self.api('POST', '/addresses', token=self.token,
+                json={'text': '上海市徐汇区漕溪北路1号', 'latitude': 31.2}),
+            422, code='validation_error', field='longitude', text='GCJ-02')
+        self.assertError(self.api('POST', '/addresses', token=self.token,
+                json={'text': '上海市徐汇区漕溪北路1号', 'latitude': 91,
+                    'longitude': 121}), 422, field='latitude')
+
+        # edit the point only, then the text (recognised again)
+        moved = self.api('PUT', f"/addresses/{rough['id']}",
+            token=self.token, json={'latitude': 31.1901,
+                'longitude': 121.4402})
+        self.assertEqual(moved.status, 200, moved)
+        self.assertEqual(moved.json['geo_source'], 'gps')
+        self.assertEqual(moved.json['text'], rough['text'])
+        renamed = self.api('PUT', f"/addresses/{rough['id']}",
+            token=self.token, json={'text': '上海市浦东新区张江路99号'})
+        self.assertEqual(renamed.json['district'], '浦东新区')
+        self.assertTrue(renamed.json['approximate'])
+
+        # an open order keeps its address; a finished one only hides it
+        order = self.new_order(address_id=address['id'])
+        self.assertError(self.api('DELETE', f"/addresses/{address['id']}",
+                token=self.token), 409, code='address_in_use',
+            text=order['number'])
+        cancelled = self.api('POST', f"/orders/{order['id']}/cancel",
+            token=self.token, json={'reason': '已自行修好'})
+        self.assertEqual(cancelled.status, 200, cancelled)
+        deleted = self.api('DELETE', f"/addresses/{address['id']}",
+            token=self.token)
+        self.assertEqual(deleted.status, 204, deleted)
+        listed = [a['id'] for a in self.api('GET', '/addresses',
+                token=self.token).json]
+        self.assertNotIn(address['id'], listed)
+        with self.db() as pool:
+            self.assertEqual(pool.get('yuexing.work_order')(
+                    order['id']).address.id, address['id'])
+        self.assertEqual(self.api('DELETE', f"/addresses/{rough['id']}",
+                token=self.token).status, 204)
+        # someone else's address is unknown
+        with self.db() as pool:
+            park_address = pool.get('party.party')(
+                self.park_id).addresses[0].id
+        for method in ['PUT', 'DELETE']:
+            self.assertError(self.api(method, f'/addresses/{park_address}',
+                    token=self.token, json={'latitude': 31.2,
+                        'longitude': 121.4} if method == 'PUT' else None),
+                404, code='not_found')
+
+    def test_cancel_order_by_state(self):
+        "Before a technician is on it the customer cancels; then 409"
+        order = self.new_order()
+        self.assertError(self.api('POST', f"/orders/{order['id']}/cancel",
+                token=self.token, json={'reason': ' '}), 422, field='reason')
+        with self.db() as pool:
+            self.assertEqual(pool.get('yuexing.work_order')(
+                    order['id']).state, 'submitted')
+        answer = self.api('POST', f"/orders/{order['id']}/cancel",
+            token=self.token, json={'reason': '不需要了'})
+        self.assertEqual(answer.status, 200, answer)
+        self.assertEqual(answer.json['state'], 'cancelled')
+        # cancelling again answers the same
+        again = self.api('POST', f"/orders/{order['id']}/cancel",
+            token=self.token, json={'reason': '不需要了'})
+        self.assertEqual(again.json['state'], 'cancelled')
+        with self.db() as pool:
+            Message = pool.get('yuexing.message')
+            message, = Message.search([
+                    ('event', '=', 'order_cancelled'),
+                    ('user', '=', self.kefu_user),
+                    ('record', '=', f'yuexing.work_order,{order["id"]}')])
+            self.assertIn('不需要了', message.body)
+        # a technician is on it: the customer calls customer service
+        self.assertError(self.api('POST', f'/orders/{self.done_order}/cancel',
+                token=self.token, json={'reason': '不需要了'}), 409,
+            code='cancel_not_allowed', text='联系客服')
+        # another customer's order is unknown
+        self.assertError(self.api('POST', f'/orders/{self.park_order}/cancel',
+                token=self.token, json={'reason': '不需要了'}), 404)

@@ -159,11 +159,17 @@ class MiniProgramSessionTestCase(ApiTestCase):
         # 出发 → 在途位置 → 到场
         self.api('POST', f'/technician/visits/{visit_id}/depart',
             token=technician)
-        self.api('POST', f'/technician/visits/{visit_id}/position',
-            token=technician, json={'latitude': 31.19, 'longitude': 121.52})
+        for latitude, longitude in [(31.17, 121.55), (31.19, 121.52)]:
+            self.api('POST', f'/technician/visits/{visit_id}/position',
+                token=technician, json={'latitude': latitude,
+                    'longitude': longitude})
         watching = self.api('GET', f'/orders/{order_id}', token=resident)
         self.assertGreaterEqual(
             watching.json['visit']['position']['eta_minutes'], 1)
+        # the customer follows the track (轨迹), not only the last point
+        self.assertEqual([(p['latitude'], p['longitude'])
+                for p in watching.json['visit']['track']],
+            [(31.17, 121.55), (31.19, 121.52)])
         site = self.api('GET', f'/technician/orders/{order_id}',
             token=technician).json
         self.api('POST', f'/technician/visits/{visit_id}/check-in',
@@ -172,6 +178,7 @@ class MiniProgramSessionTestCase(ApiTestCase):
         arrived = self.api('GET', f'/orders/{order_id}', token=resident)
         self.assertEqual(arrived.json['state'], 'on_site')
         self.assertIsNone(arrived.json['visit']['position'])
+        self.assertEqual(len(arrived.json['visit']['track']), 2)
 
         # 施工步骤 with photos and checks
         steps = self.api('GET', f'/technician/orders/{order_id}',
