@@ -23,8 +23,9 @@ class ComposeTestCase(unittest.TestCase):
 
     def test_services(self):
         self.assertEqual(set(self.services), {
-                'postgres', 'init', 'trytond', 'worker', 'cron', 'nginx',
-                'backup', 'restore'})
+                'postgres', 'init', 'trytond', 'worker', 'worker-messages',
+                'worker-nc', 'worker-imports', 'worker-reports', 'cron',
+                'nginx', 'prometheus', 'grafana', 'backup', 'restore'})
         # PostgreSQL 15, with pgBackRest added (the "db" stage).
         self.assertEqual(self.services['postgres']['build']['target'], 'db')
         self.assertRegex(self.dockerfile,
@@ -52,7 +53,7 @@ class ComposeTestCase(unittest.TestCase):
 
     def test_volumes(self):
         self.assertEqual(set(self.compose['volumes']),
-            {'pgdata', 'pgsocket', 'filestore'})
+            {'pgdata', 'pgsocket', 'filestore', 'prometheus', 'grafana'})
         self.assertIn('pgdata:/var/lib/postgresql/data',
             self.services['postgres']['volumes'])
         for name in ['trytond', 'worker', 'cron', 'init']:
