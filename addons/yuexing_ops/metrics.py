@@ -98,7 +98,7 @@ class DatabaseCollector:
             "Age of the oldest task waiting, by queue", labels=['queue'])
         for name, count, oldest in cursor:
             depth.add_metric([name], count)
-            age.add_metric([name], _age(oldest, now))
+            age.add_metric([name], seconds_since(oldest, now))
         yield depth
         yield age
 
@@ -116,7 +116,7 @@ class DatabaseCollector:
             "How late each scheduled action is (0 when on time)",
             labels=['cron'])
         for method, next_call in cursor:
-            lag.add_metric([method], max(_age(next_call, now), 0.0))
+            lag.add_metric([method], max(seconds_since(next_call, now), 0.0))
         yield lag
 
     def _sessions(self):
@@ -134,7 +134,7 @@ class DatabaseCollector:
         yield active
 
 
-def _age(moment, now):
+def seconds_since(moment, now):
     if moment is None:
         return 0.0
     if isinstance(moment, str):  # SQLite without type detection

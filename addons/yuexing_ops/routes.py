@@ -88,7 +88,7 @@ def readiness_checks(pool):
     cursor.execute(*queue.select(Min(queue.enqueued_at),
             where=(queue.dequeued_at == Null)
             & ((queue.scheduled_at == Null) | (queue.scheduled_at <= now))))
-    oldest = metrics._age(cursor.fetchone()[0], now)
+    oldest = metrics.seconds_since(cursor.fetchone()[0], now)
     checks['queue'] = (oldest <= stuck_after,
         '任务队列正常' if oldest <= stuck_after
         else '最早的待处理任务已等待 %d 秒' % oldest)
