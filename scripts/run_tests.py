@@ -90,6 +90,100 @@ def configure(backend, run_id, cache_dir):
     os.environ.pop('YUEXING_PRODUCTION', None)
 
 
+def cache_templates(run_id):
+    """On PostgreSQL, trytond's test database caches become template
+    databases of this run (CREATE DATABASE ... TEMPLATE: about a second,
+    where pg_restore of a dump takes ten or more). Named with the run's
+    prefix, so that pg_drop removes them and parallel lanes never share
+    one."""
+    import hashlib
+
+    from trytond.tests import test_tryton
+
+    test_tryton.DB_CACHE = 'postgresql://'
+
+    def cache_file(path, name):
+        digest = hashlib.shake_128(name.encode('utf8')).hexdigest(8)
+        # a database name has at most 63 characters
+        return f'postgresql:///yxtest_{run_id}_c{digest}'
+    test_tryton._db_cache_file = cache_file
+
+
+_module_infos = {}
+
+
+def module_info(module):
+    "The module's tryton.cfg (cached)."
+    from trytond.modules import get_module_info
+    if module not in _module_infos:
+        _module_infos[module] = get_module_info(module) or {}
+    return _module_infos[module]
+
+
+def closure(modules):
+    "The modules with all their dependencies."
+    result, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module not in result:
+            result.add(module)
+            todo.extend(module_info(module).get('depends', []))
+    return result
+
+
+def incremental_activation():
+    """Build a test database from the cached one with the most of its
+    modules, activating only the missing ones (instead of installing
+    everything from an empty database for every set of modules).
+
+    A cache is a base only if none of its modules has an extras_depend on a
+    module still to activate: trytond would not register the extra part
+    of an already activated module."""
+    from trytond.pool import Pool
+    from trytond.tests import test_tryton
+    from trytond.transaction import Transaction
+
+    full_activation = test_tryton.activate_module
+    cached = {}  # cache name -> (lang, frozenset of activated modules)
+
+    def cache_name(modules, lang):
+        name = '-'.join(modules)
+        return name + ('--' + lang if lang != 'en' else '')
+
+    def usable(base, wanted):
+        missing = wanted - base
+        return base < wanted and not any(
+            set(module_info(m).get('extras_depend', [])) & missing
+            for m in base)
+
+    def activate_module(modules, lang='en'):
+        if isinstance(modules, str):
+            modules = [modules]
+        name = cache_name(modules, lang)
+        DB_NAME = test_tryton.DB_NAME
+        base, start = None, time.monotonic()
+        if name not in cached and not test_tryton.db_exist(DB_NAME):
+            wanted = closure(modules)
+            bases = [(len(mods), base) for base, (base_lang, mods)
+                in cached.items()
+                if base_lang == lang and usable(mods, wanted)]
+            if bases:
+                _, base = max(bases)
+                test_tryton.restore_db_cache(base)
+        full_activation(modules, lang)
+        if name not in cached:
+            print(f"\n(test database {name}: built in "
+                f"{time.monotonic() - start:.0f}s"
+                + (f" on {base})" if base else " from scratch)"),
+                file=sys.stderr)
+            with Transaction().start(DB_NAME, 0, readonly=True):
+                Module = Pool().get('ir.module')
+                cached[name] = (lang, frozenset(m.name for m in Module.search(
+                                [('state', '=', 'activated')])))
+
+    test_tryton.activate_module = activate_module
+
+
 def weights(backend):
     "Seconds per part: measured ones for the backend, else WEIGHTS."
     result = dict(WEIGHTS)
@@ -170,11 +264,37 @@ def discover(parts, pattern):
             tests_dir = ROOT / 'addons' / part / 'tests'
             names = [f'trytond.modules.{part}.tests.{path.stem}'
                 for path in sorted(tests_dir.glob('test_*.py'))]
-        part_suite = TimedSuite(part)
+        classes = {}  # test class -> its tests, in the loader's order
         for name in names:
-            part_suite.addTests(loader.loadTestsFromName(name))
+            for test in iter_tests(loader.loadTestsFromName(name)):
+                classes.setdefault(type(test), []).append(test)
+        # a class on fewer modules first: the larger sets build on it
+        ordered = sorted(classes, key=lambda c: len(database_of(c)))
+        part_suite = TimedSuite(part,
+            [unittest.TestSuite(classes[c]) for c in ordered])
+        part_suite.size = max(
+            (len(database_of(c)) for c in ordered), default=0)
         suite.addTest(part_suite)
+    # smaller parts first, the cross-module tests of tests/ last
+    suite._tests.sort(key=lambda p: (p.part.startswith(REPO_TESTS + '/'),
+            p.size, p.part))
     return suite
+
+
+def iter_tests(suite):
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from iter_tests(test)
+        else:
+            yield test
+
+
+def database_of(test_class):
+    "The modules of a test class's database (empty: no database)."
+    module = getattr(test_class, 'module', None)
+    if not module:
+        return set()
+    return closure([module, *(getattr(test_class, 'extras', None) or [])])
 
 
 def report_times(result, backend, save):
@@ -234,6 +354,9 @@ def main(argv=None):
 
     start = time.monotonic()
     try:
+        if args.backend == 'postgresql':
+            cache_templates(run_id)
+        incremental_activation()
         suite = discover(parts, args.pattern)
         runner = unittest.TextTestRunner(
             verbosity=2 if args.verbose else 1, stream=sys.stdout,
