@@ -87,7 +87,19 @@ class Observability:
         stream = environ.get('wsgi.input')
         if stream is None:
             return 'unknown'
-        head = stream.read(_PEEK)
+        # Never read past the body: under werkzeug's server wsgi.input is
+        # the socket, and a read beyond Content-Length waits for bytes a
+        # keep-alive client never sends (the web client hung on log-in).
+        try:
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            length = 0
+        if length > 0:
+            head = stream.read(min(_PEEK, length))
+        elif environ.get('wsgi.input_terminated'):
+            head = stream.read(_PEEK)
+        else:
+            return 'unknown'
         environ['wsgi.input'] = _Rewound(head, stream)
         found = _RPC_METHOD.search(head)
         if not found:

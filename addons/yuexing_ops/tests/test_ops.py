@@ -2,15 +2,20 @@
 middleware: liveness, readiness, the Prometheus scrape after real requests,
 request ids, JSON logs, and one scrubbed error report per error."""
 import datetime as dt
+import http.client
 import json
 import logging
 import os
 import re
+import threading
+import unittest
 from unittest.mock import patch
 
+from werkzeug.serving import make_server
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+import trytond
 from trytond.config import config
 from trytond.modules.yuexing_base.tests.rpc_tools import RpcClient, RpcError
 from trytond.modules.yuexing_base.tests.tools import setup_company
@@ -235,3 +240,31 @@ def _config_get(option, value):
 
 
 del RouteTestCase
+
+
+class DevelopmentServerTestCase(unittest.TestCase):
+    "The middleware under trytond's own (werkzeug) server, as in make run"
+
+    def test_rpc_on_a_kept_alive_connection_answers(self):
+        # wsgi.input is the socket there: reading past the body would wait
+        # for bytes the client (the web client, curl) never sends
+        server = make_server('127.0.0.1', 0, Observability(app),
+            threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            connection = http.client.HTTPConnection(
+                '127.0.0.1', server.server_port, timeout=10)
+            body = json.dumps({'id': 1, 'method': 'common.server.version',
+                    'params': []})
+            connection.request('POST', '/rpc/', body=body,
+                headers={'Content-Type': 'application/json'})
+            response = connection.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertTrue(trytond.__version__.startswith(
+                    json.loads(response.read())['result']))
+            connection.close()
+        finally:
+            server.shutdown()
+            thread.join()
+            server.server_close()
