@@ -49,6 +49,7 @@ def sample(text, name, **labels):
 class OpsRouteTestCase(RouteTestCase):
     "Health, readiness and metrics over HTTP"
     module = 'yuexing_ops'
+    language = 'zh_CN'
 
     @classmethod
     def setUpDatabase(cls):
