@@ -113,6 +113,13 @@ browser_smoke() {
     node tests/browser/smoke.mjs "http://127.0.0.1:$port/" yx_smoke \
         tests/artifacts
     status=$?
+    # the file centre: drag and drop of 20 photos, its screens as two roles
+    if [ $status = 0 ]; then
+        rm -f tests/artifacts/files-*.png
+        node tests/browser/file_shots.mjs "http://127.0.0.1:$port/" \
+            yx_smoke tests/artifacts
+        status=$?
+    fi
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     [ $status = 0 ] || tail -20 "$dir/server.log"
     rm -rf "$dir"

@@ -38,7 +38,12 @@ class Demo(metaclass=PoolMeta):
                 Document.add_version(record, file_name, data, note=note)
             return record
 
-        with Transaction().set_context(_check_access=False):
+        # uploaded by the project manager (创建人), not by the superuser
+        users = ctx.records.get('users') or {}
+        uploader = users.get('xiangmu')
+        transaction = Transaction()
+        with transaction.set_user(uploader.id if uploader else 0), \
+                transaction.set_context(_check_access=False):
             roof = document('星河园区3号楼屋面防水施工图', 'drawing',
                 ['屋面', 'SBS卷材'], [
                     ('屋面防水-v1.pdf', samples.pdf('Roof plan issue 1'),

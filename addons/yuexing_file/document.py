@@ -5,11 +5,14 @@ import datetime as dt
 import hashlib
 import uuid
 
+from sql.functions import CurrentTimestamp
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.yuexing_base.audit import AuditMixin
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from . import content, storage
@@ -164,11 +167,18 @@ class Document(AuditMixin, ModelSQL, ModelView):
 
     @classmethod
     def write_text(cls, document, text):
-        "Keep the current version's text for the search (no audit)."
+        """Keep the current version's text for the search (no audit); the
+        document counts as edited (编辑时间, 编辑人)."""
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.update([table.content_text],
-                [text or None], where=table.id == document.id))
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.update(
+                [table.content_text, table.write_date, table.write_uid],
+                [text or None, CurrentTimestamp(), transaction.user],
+                where=table.id == document.id))
+        # written past the ORM: later reads must not see the cached values
+        transaction.counter += 1
+        transaction.get_cache()[cls.__name__].pop(document.id, None)
 
     def download(self, version=None):
         """(name, media type, bytes) of the version (default: current),
@@ -186,17 +196,26 @@ class Version(ModelSQL, ModelView):
     document = fields.Many2One('yuexing.file.document', "Document",
         required=True, ondelete='CASCADE')
     number = fields.Integer("Version", readonly=True)
-    name = fields.Char("File Name", required=True)
+    # a saved version is fixed (write refuses it): shown read-only
+    name = fields.Char("File Name", required=True,
+        states={'readonly': Eval('id', -1) >= 0})
     note = fields.Char("Note")
     media_type = fields.Char("Type", readonly=True)
     size = fields.Integer("Size", readonly=True)
     sha256 = fields.Char("SHA-256", readonly=True)
     storage_key = fields.Char("Storage Key", readonly=True)
     storage_backend = fields.Char("Storage", readonly=True)
-    storage_class = fields.Char("Storage Class", readonly=True)
+    storage_class = fields.Selection([
+            (None, ""),
+            ('STANDARD', "Standard"),
+            ('STANDARD_IA', "Infrequent Access"),
+            ('GLACIER', "Archive"),
+            ('DEEP_ARCHIVE', "Cold Archive"),
+            ], "Storage Class", readonly=True)
     encrypted = fields.Boolean("Encrypted at Rest", readonly=True)
     preview_key = fields.Char("Preview Key", readonly=True)
-    data = fields.Function(fields.Binary("File", filename='name'),
+    data = fields.Function(fields.Binary("File", filename='name',
+            states={'readonly': Eval('id', -1) >= 0}),
         'get_data', setter='set_data')
     preview = fields.Function(fields.Binary("Preview",
             filename='preview_name'), 'get_preview')

@@ -5,6 +5,7 @@ import datetime as dt
 import hmac
 import secrets
 
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.model.exceptions import ValidationError
@@ -124,8 +125,11 @@ class Share(AuditMixin, DeactivableMixin, ModelSQL, ModelView):
         token = self.token
         if not token:
             return None
+        # absolute: the link is pasted into a chat or an e-mail
+        base = config.get('yuexing', 'base_url',
+            default='http://127.0.0.1:8000').rstrip('/')
         database = Transaction().database.name
-        return f'/{database}/api/v1/files/shared/{token}'
+        return f'{base}/{database}/api/v1/files/shared/{token}'
 
     @classmethod
     def from_token(cls, token):

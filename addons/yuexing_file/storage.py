@@ -25,6 +25,9 @@ import threading
 from functools import cache
 
 STANDARD = 'STANDARD'
+# the S3 storage classes OSS's S3-compatible endpoint knows (Standard, IA,
+# Archive, ColdArchive): the version's storage class is one of them
+STORAGE_CLASSES = ('STANDARD', 'STANDARD_IA', 'GLACIER', 'DEEP_ARCHIVE')
 _ENVELOPE = b'YXENV1\n'
 _lock = threading.Lock()
 
@@ -305,6 +308,9 @@ def settings(environ=None):
 def _build(settings):
     if settings[0] == 's3':
         endpoint, bucket, key, secret, region, prefix, cold = settings[1:]
+        if cold and cold not in STORAGE_CLASSES:
+            raise StorageError(f"YUEXING_S3_COLD_CLASS {cold!r} is not one "
+                f"of {', '.join(STORAGE_CLASSES)}")
         return S3Backend(endpoint, bucket, key, secret,
             region=region or 'cn-shanghai', prefix=prefix,
             cold_class=cold or 'STANDARD_IA')

@@ -209,8 +209,8 @@ class FileApiTestCase(ApiTestCase):
                     ])
             url = link.url
             token = link.token
-        prefix = f'/{DB_NAME}/api/v1'
-        self.assertTrue(url.startswith(prefix))
+        prefix = f'http://127.0.0.1:8000/{DB_NAME}/api/v1'
+        self.assertTrue(url.startswith(prefix), url)
         response = self.api('GET', url[len(prefix):], check=False)
         self.assertEqual(response.status, 200)
         self.assertEqual(response.raw.data[:5], b'%PDF-')

@@ -13,6 +13,7 @@ from trytond.modules.yuexing_base.tests.tools import (
 )
 from trytond.modules.yuexing_file import storage
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
@@ -71,6 +72,17 @@ class LibraryCases:
 
             drawing = Document(drawing.id)
             self.assertEqual([v.number for v in drawing.versions], [2, 1])
+            # a new version edits the document (编辑时间, 编辑人)
+            self.assertTrue(drawing.write_date)
+            self.assertEqual(drawing.write_uid.id,
+                staff['project_manager'].id)
+            self.assertEqual(second.storage_class, 'STANDARD')
+            # the fixed fields look fixed once saved
+            for name in ['name', 'data']:
+                states = Version.fields_get([name])[name]['states']
+                for record_id, readonly in [(second.id, True), (-1, False)]:
+                    self.assertEqual(PYSONDecoder({'id': record_id}).decode(
+                            states)['readonly'], readonly)
             self.assertEqual(drawing.current, second)
             self.assertEqual(first.content()[:5], b'%PDF-')
             self.assertEqual(drawing.media_type, 'application/pdf')
