@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Developer tool: list the zh_CN translations trytond would not show.
+
+    i18n_check.py -d DATABASE [--json FILE] [MODULE ...]
+
+Reads an activated database (``scripts/i18n.sh`` builds one) and, for every
+activated module (or the MODULEs given), lists what a Chinese user would
+see in English because the zh_CN entry is missing, empty or ``#, fuzzy``
+(trytond ignores fuzzy entries): model names, field labels and help,
+selection values, view strings, wizard buttons, and the translatable
+fields of the module's XML records (menus, groups, actions, tab names,
+buttons, ir.message texts...). Reports are left out.
+
+Each line reads ``module | missing/empty/fuzzy | msgctxt | msgid``, the
+msgctxt written as it goes in a po file: for a stock Tryton module in the
+form that overrides it from one of ours (``model:res.group,name:
+account.group_account``, ``field:party.address,attn:party.``; see
+``locale/override/zh_CN.po`` in yuexing_base, yuexing_account,
+yuexing_staff, yuexing_workorder). An entry "missing" from the Tryton
+module's po cannot be overridden (trytond overrides existing rows only):
+a model, field, selection, view or button string then goes without the
+prefix (``field:party.address,attn:``), which trytond applies whatever
+module holds it.
+
+The exit status is 1 when something is untranslated.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANG = 'zh_CN'
+# the kinds of strings of a module, not bound to a record
+TYPES = ('model', 'field', 'help', 'selection', 'view', 'wizard_button')
+# records whose translatable fields are technical, never on screen
+SKIPPED_MODELS = {'ir.model', 'ir.model.field', 'ir.translation',
+    'ir.model.data'}
+LETTERS = re.compile('[A-Za-z]')
+
+
+def ours(module):
+    return module.startswith('yuexing_')
+
+
+def msgctxt(module, type_, name, fs_id, found):
+    """The po context of an entry; for a stock module, the form that
+    overrides it (when trytond can: the stock row exists)."""
+    if ours(module):
+        return f'{type_}:{name}:{fs_id}'
+    if fs_id:
+        return f'{type_}:{name}:{module}.{fs_id}'
+    if found:
+        return f'{type_}:{name}:{module}.'
+    return f'{type_}:{name}:'
+
+
+def reason(rows):
+    "Why the zh_CN rows found show nothing (None: translated)."
+    if not rows:
+        return 'missing'
+    if any(r.value and not r.fuzzy for r in rows):
+        return None
+    if any(r.value for r in rows):
+        return 'fuzzy'
+    return 'empty'
+
+
+def check(modules=None):
+    """The untranslated entries [(module, reason, msgctxt, msgid)] of the
+    activated modules, inside an open transaction."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool()
+    Module = pool.get('ir.module')
+    Translation = pool.get('ir.translation')
+    ModelData = pool.get('ir.model.data')
+    TranslationSet = pool.get('ir.translation.set', type='wizard')
+
+    activated = {m.name for m in Module.search([
+                ('state', '=', 'activated')])}
+    modules = set(modules or activated) & activated
+
+    # the view strings have no source row until "Set translations" runs
+    session_id, _, _ = TranslationSet.create()
+    TranslationSet.execute(session_id, {}, 'set_')
+    TranslationSet.delete(session_id)
+
+    zh = defaultdict(list)
+    for row in Translation.search([
+                ('lang', '=', LANG),
+                ('type', 'in', TYPES),
+                ('res_id', '=', -1),
+                ], order=[]):
+        zh[(row.type, row.name, row.src)].append(row)
+    result, seen = [], set()
+    for row in Translation.search([
+                ('lang', '=', 'en'),
+                ('type', 'in', TYPES),
+                ('res_id', '=', -1),
+                ('module', 'in', list(modules)),
+                ], order=[('module', 'ASC'), ('type', 'ASC'),
+                ('name', 'ASC'), ('id', 'ASC')]):
+        key = (row.type, row.name, row.src)
+        if key in seen or not LETTERS.search(row.src or ''):
+            continue
+        seen.add(key)
+        rows = zh.get(key, [])
+        why = reason(rows)
+        if why:
+            own = [r for r in rows if r.module == row.module]
+            result.append((row.module, why, msgctxt(
+                        row.module, row.type, row.name, '', bool(own)),
+                    row.src))
+
+    zh_records = defaultdict(list)
+    for row in Translation.search([
+                ('lang', '=', LANG),
+                ('type', '=', 'model'),
+                ('res_id', '>=', 0),
+                ], order=[]):
+        zh_records[(row.name, row.res_id)].append(row)
+    by_model = defaultdict(list)
+    for data in ModelData.search([
+                ('module', 'in', list(modules)),
+                ], order=[('module', 'ASC'), ('fs_id', 'ASC')]):
+        if data.model not in SKIPPED_MODELS:
+            by_model[data.model].append(data)
+    for model, datas in sorted(by_model.items()):
+        try:
+            Model = pool.get(model)
+        except KeyError:
+            continue  # a model of a module removed since
+        action = 'action' in Model._fields and model.startswith('ir.action.')
+        names = [n for n, f in Model._fields.items()
+            if getattr(f, 'translate', False)
+            and (not hasattr(f, 'getter') or action)]
+        if not names:
+            continue
+        with Transaction().set_context(language='en', active_test=False):
+            records = Model.search([('id', 'in', [d.db_id for d in datas])])
+            values = {r['id']: r for r in Model.read(
+                    [r.id for r in records], names + (
+                        ['action'] if action else []))}
+        for data in datas:
+            for name in names:
+                src = (values.get(data.db_id) or {}).get(name)
+                if not src or not LETTERS.search(src):
+                    continue
+                owner, res_id = model, data.db_id
+                if action and name in pool.get('ir.action')._fields:
+                    # ir.action.act_window.name is ir.action's
+                    owner, res_id = 'ir.action', values[data.db_id]['action']
+                trans_name = f'{owner},{name}'
+                why = reason(zh_records.get((trans_name, res_id), []))
+                if why:
+                    result.append((data.module, why, msgctxt(
+                                data.module, 'model', trans_name,
+                                data.fs_id, True), src))
+    return sorted(set(result))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('-d', '--database', required=True)
+    parser.add_argument('--json', help="also write the entries there")
+    parser.add_argument('modules', nargs='*')
+    args = parser.parse_args(argv)
+
+    from trytond import config
+    config.update_etc(os.environ.get('TRYTOND_CONFIG'))
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool(args.database).init()
+    with Transaction().start(args.database, 0, readonly=False) as tx:
+        entries = check(args.modules)
+        tx.rollback()
+    counts = defaultdict(lambda: defaultdict(int))
+    for module, why, ctxt, msgid in entries:
+        counts[module][why] += 1
+        print(f'{module} | {why} | {ctxt} | {msgid!r}')
+    for module, by in sorted(counts.items()):
+        print(f'{module}: ' + ', '.join(
+                f'{n} {why}' for why, n in sorted(by.items())),
+            file=sys.stderr)
+    print(f'{len(entries)} untranslated zh_CN entries', file=sys.stderr)
+    if args.json:
+        with open(args.json, 'w', encoding='utf-8') as fp:
+            json.dump(entries, fp, ensure_ascii=False, indent=1)
+    return 1 if entries else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

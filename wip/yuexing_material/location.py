@@ -1,0 +1,82 @@
+"""The technicians' vans (车载库存): a storage location per technician,
+made with the technician, under the van zone of the configuration; and
+the stock of a location at any date."""
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
+
+
+class Location(metaclass=PoolMeta):
+    __name__ = 'stock.location'
+
+    van_of = fields.One2Many(
+        'company.employee', 'van_location', "Van Of", readonly=True,
+        help="The technician whose van this location is.")
+
+    @classmethod
+    def stock(cls, locations, products=None, date=None):
+        """{(location id, product id): quantity in the default unit} of the
+        locations (children included) at the end of date (today when
+        None), for the products given or all."""
+        pool = Pool()
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        context = {
+            'stock_date_end': date or Date.today(),
+            'with_childs': True,
+            }
+        if date and date < Date.today():
+            context['stock_assign'] = False
+        grouping_filter = None
+        if products is not None:
+            grouping_filter = ([p.id for p in products],)
+        with Transaction().set_context(context):
+            quantities = Product.products_by_location(
+                [l.id for l in locations], with_childs=True,
+                grouping_filter=grouping_filter)
+        return {k: v for k, v in quantities.items() if v}
+
+
+class Employee(metaclass=PoolMeta):
+    __name__ = 'company.employee'
+
+    van_location = fields.Many2One(
+        'stock.location', "Van Stock", readonly=True, ondelete='RESTRICT',
+        domain=[('type', '=', 'storage')],
+        help="车载库存: the storage location of the technician's van.")
+
+    @classmethod
+    def create(cls, vlist):
+        employees = super().create(vlist)
+        cls.make_vans(employees)
+        return employees
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        employees = sum(args[::2], [])
+        cls.make_vans(employees)
+
+    @classmethod
+    def make_vans(cls, employees):
+        "Give each technician without one a van location."
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Configuration = pool.get('yuexing.configuration')
+        missing = [e for e in cls.browse(employees)
+            if e.is_technician and not e.van_location]
+        if not missing:
+            return
+        with without_check_access():
+            _, van_parent, _ = Configuration.material_locations()
+            vans = Location.create([{
+                        'name': f'{e.party.name} 车载库存',
+                        'code': f'VAN-{e.id:04d}',
+                        'type': 'storage',
+                        'parent': van_parent.id,
+                        } for e in missing])
+            to_write = []
+            for employee, van in zip(missing, vans):
+                to_write.extend(([employee], {'van_location': van.id}))
+            super().write(*to_write)
+
