@@ -328,7 +328,8 @@ class MaterialLine(ModelSQL, ModelView):
     def on_change_product(self):
         if self.product:
             self.unit = self.product.default_uom
-            self.unit_cost = self.product.cost_price or Decimal(0)
+            self.unit_cost = (self.product.cost_price or Decimal(0)
+                ).quantize(CENT, ROUND_HALF_UP)
 
     @fields.depends('quantity', 'unit_cost')
     def on_change_with_cost(self, name=None):
@@ -344,7 +345,9 @@ class MaterialLine(ModelSQL, ModelView):
             product = Product(values['product'])
             values.setdefault('unit', product.default_uom.id)
             if values.get('unit_cost') is None:
-                values['unit_cost'] = product.cost_price or Decimal(0)
+                # average costs have 4 decimals, the line's cost 2
+                values['unit_cost'] = (product.cost_price or Decimal(0)
+                    ).quantize(CENT, ROUND_HALF_UP)
         return values
 
 

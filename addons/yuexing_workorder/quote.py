@@ -469,7 +469,9 @@ class QuoteLine(AuditMixin, sequence_ordered(), ModelSQL, ModelView):
         self.description = self.product.rec_name
         self.unit = self.product.default_uom
         self.unit_price = self.product.list_price_used
-        self.unit_cost = self.product.cost_price or Decimal(0)
+        # average costs have 4 decimals, the quote's costs 2
+        self.unit_cost = (self.product.cost_price or Decimal(0)).quantize(
+            CENT, ROUND_HALF_UP)
         if self.product.type == 'service':
             labour = self.product.default_uom.category.id == Pool().get(
                 'ir.model.data').get_id('product', 'uom_cat_time')

@@ -77,7 +77,18 @@ class Template(metaclass=PoolMeta):
                         if category.code_prefix:
                             values['code'] = category.next_code()
                             return values
+        if mode == 'create' and values.get('code'):
+            Pool().get('product.product').check_code_free([values['code']])
         return values
+
+    @classmethod
+    def write(cls, *args):
+        Product = Pool().get('product.product')
+        actions = iter(args)
+        for templates, values in zip(actions, actions):
+            if values.get('code'):
+                Product.check_code_free([values['code']], templates)
+        super().write(*args)
 
     def quantity_in_default_unit(self, quantity, unit):
         """quantity in unit converted to the default unit: through Tryton's
@@ -106,23 +117,21 @@ class Product(metaclass=PoolMeta):
     __name__ = 'product.product'
 
     @classmethod
-    def validate_fields(cls, products, field_names):
-        "A material code is unique, inactive materials included."
-        super().validate_fields(products, field_names)
-        if not {'code', 'suffix_code', 'template'} & set(field_names):
-            return
-        codes = {p.code for p in products if p.code}
+    def check_code_free(cls, codes, templates=()):
+        """A material code is unique, inactive materials included (Tryton
+        only refuses it among active ones, without naming it)."""
+        codes = {c for c in codes if c}
         if not codes:
             return
+        domain = [('code', 'in', list(codes))]
+        if templates:
+            domain.append(('template', 'not in', [t.id for t in templates]))
         with Transaction().set_context(active_test=False):
-            same = cls.search([('code', 'in', list(codes))])
-        seen = {}
-        for product in same:
-            if product.code in seen:
-                raise MaterialError(gettext(
-                        'yuexing_material.msg_code_duplicate',
-                        code=product.code))
-            seen[product.code] = product
+            used = cls.search(domain, limit=1)
+        if used:
+            raise MaterialError(gettext(
+                    'yuexing_material.msg_code_duplicate',
+                    code=used[0].code))
 
 
 class UnitConversion(ModelSQL, ModelView):

@@ -1,9 +1,14 @@
 """The technicians' vans (车载库存): a storage location per technician,
 made with the technician, under the van zone of the configuration; and
 the stock of a location at any date."""
+from collections import defaultdict
+
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import StockShortage
 
 
 class Location(metaclass=PoolMeta):
@@ -35,6 +40,48 @@ class Location(metaclass=PoolMeta):
                 [l.id for l in locations], with_childs=True,
                 grouping_filter=grouping_filter)
         return {k: v for k, v in quantities.items() if v}
+
+    @classmethod
+    def check_stock(cls, moves):
+        """Refuse moves taking more than their storage location holds.
+        The source locations are locked first, so that concurrent takings
+        of the last units book only what exists (the second transaction
+        restarts and sees the first's moves). A van may go negative when
+        the configuration allows it; the warehouse is told."""
+        pool = Pool()
+        Configuration = pool.get('yuexing.configuration')
+        Message = pool.get('yuexing.message')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        wanted = defaultdict(float)
+        for move in moves:
+            if move.from_location.type == 'storage':
+                wanted[move.from_location, move.product] += move.quantity
+        if not wanted:
+            return
+        sources = sorted({l for l, _ in wanted}, key=lambda l: l.id)
+        cls.lock(sources)
+        held = cls.stock(sources, list({p for _, p in wanted}))
+        allow_van = Configuration(1).allow_negative_van_stock
+        negative = []
+        for (location, product), quantity in sorted(
+                wanted.items(), key=lambda i: (i[0][0].id, i[0][1].id)):
+            available = held.get((location.id, product.id), 0)
+            if quantity <= available + product.default_uom.rounding / 2:
+                continue
+            if allow_van and location.van_of:
+                negative.append(location)
+                continue
+            raise StockShortage(gettext(
+                    'yuexing_material.msg_stock_shortage',
+                    material=product.rec_name, location=location.rec_name,
+                    available=round(max(available, 0), 4),
+                    unit=product.default_uom.symbol,
+                    quantity=round(quantity, 4)))
+        if negative:
+            group = ModelData.get_id('yuexing_base', 'group_warehouse')
+            Message.notify('van_negative', negative,
+                users=User.search([('groups', '=', group)]))
 
 
 class Employee(metaclass=PoolMeta):

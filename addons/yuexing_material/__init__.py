@@ -1,6 +1,4 @@
 """月星防水 物料与库存: the material master on Tryton's products, the central
 warehouse and the technicians' vans (stock locations), requisitions and
 returns per work order, on-site consumption booked as stock moves at cost,
-stocktaking with approval, replenishment, purchasing with inspection,
-supplier evaluation and tools."""
-from . import routes  # noqa: F401 (registers the JSON endpoints)
+and stocktaking with approval. Classes are registered in tryton.cfg."""
