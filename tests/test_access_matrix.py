@@ -27,6 +27,7 @@ matrix lists what they may do).
                            comparing: a start for a review, never a fix.
 """
 import base64
+import configparser
 import json
 import logging
 import os
@@ -58,6 +59,13 @@ DENIED = re.compile(r'^You are not allowed to access "(?P<target>.+)"\.$')
 BUTTON_DENIED = re.compile(r'^Calling button ')
 REACHED = 'yuexing-access-probe-button-reached'
 DUMP = os.environ.get('YUEXING_ACCESS_DUMP')
+
+
+def depends_of(module):
+    "The modules a module of ours depends on directly (its tryton.cfg)."
+    config = configparser.ConfigParser()
+    config.read(ROOT / 'addons' / module / 'tryton.cfg')
+    return set(config.get('tryton', 'depends', fallback='').split())
 
 
 class ButtonReached(Exception):
@@ -351,13 +359,19 @@ class AccessMatrixTestCase(RouteTestCase):
             self.dump(dumped)
 
     def dump(self, dumped):
-        yuexing = {p.name for p in (ROOT / 'addons').iterdir()}
+        yuexing = {p.name for p in (ROOT / 'addons').iterdir()
+            if (p / 'tryton.cfg').exists()}
         for role, effective in dumped.items():
             by_module = defaultdict(dict)
             for model, entry in effective.items():
                 module = self.models[model][0]
                 if module not in yuexing:
-                    module = 'yuexing_base'
+                    # a Tryton model goes with yuexing_base when it depends
+                    # on its module, else with the first of our modules
+                    # that does (stock → yuexing_material)
+                    module = next((m for m in ['yuexing_base'] + sorted(
+                                yuexing - {'yuexing_base'})
+                            if module in depends_of(m)), 'yuexing_base')
                 by_module[module][model] = entry
             for module, entries in by_module.items():
                 path = ROOT / 'addons' / module / 'access' / f'{role}.toml'

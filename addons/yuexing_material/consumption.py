@@ -8,6 +8,8 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
+from .location import company_today
+
 
 class MaterialLine(metaclass=PoolMeta):
     __name__ = 'yuexing.work_order.material'
@@ -37,7 +39,6 @@ class MaterialLine(metaclass=PoolMeta):
         Move = pool.get('stock.move')
         Location = pool.get('stock.location')
         Configuration = pool.get('yuexing.configuration')
-        Date = pool.get('ir.date')
         if not lines:
             return
         warehouse, _, consumption = Configuration.material_locations()
@@ -56,7 +57,7 @@ class MaterialLine(metaclass=PoolMeta):
                     from_location=source,
                     to_location=consumption,
                     company=line.work_order.company,
-                    effective_date=min(line.date, Date.today()),
+                    effective_date=min(line.date, company_today()),
                     origin=line,
                     ))
         Move.value_at_cost(moves)
@@ -70,7 +71,7 @@ class MaterialLine(metaclass=PoolMeta):
     def link_moves(cls, lines, moves):
         "The line's unit cost is the move's value over the line's quantity."
         to_write = []
-        for line, move in zip(lines, moves):
+        for line, move in zip(lines, moves, strict=True):
             value = (move.cost_price or Decimal(0)) * Decimal(
                 str(move.quantity))
             unit_cost = (value / Decimal(str(line.quantity))
@@ -95,7 +96,7 @@ class MaterialLine(metaclass=PoolMeta):
                         product=move.product, quantity=move.quantity,
                         unit=move.unit, from_location=move.to_location,
                         to_location=move.from_location, company=move.company,
-                        effective_date=Pool().get('ir.date').today(),
+                        effective_date=company_today(),
                         cost_price=move.cost_price,
                         unit_price=move.unit_price, currency=move.currency))
         with without_check_access():

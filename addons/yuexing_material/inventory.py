@@ -10,6 +10,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import MaterialError
+from .location import company_today
 
 REASONS = [
     (None, ""),
@@ -131,7 +132,7 @@ class Inventory(ApprovalMixin, metaclass=PoolMeta):
         "Changing the counts after the approval asks for it again."
         actions = iter(args)
         again = []
-        for inventories, values in zip(actions, actions):
+        for inventories, values in zip(actions, actions, strict=True):
             if 'lines' in values:
                 again.extend(i for i in inventories
                     if i.approval_state in {'approved', 'rejected'})
@@ -178,7 +179,6 @@ def inventory_of_van(technician, date=None):
     quantities when none is open): what the API counts."""
     pool = Pool()
     Inventory = pool.get('stock.inventory')
-    Date = pool.get('ir.date')
     van = technician.van_location
     inventories = Inventory.search([
             ('location', '=', van.id), ('state', '=', 'draft'),
@@ -187,7 +187,7 @@ def inventory_of_van(technician, date=None):
         return inventories[0]
     inventory, = Inventory.create([{
                 'location': van.id,
-                'date': date or Date.today(),
+                'date': date or company_today(),
                 'empty_quantity': 'keep',
                 }])
     Inventory.complete_lines([inventory])

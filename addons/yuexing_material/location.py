@@ -11,6 +11,24 @@ from trytond.transaction import Transaction, without_check_access
 from .exceptions import StockShortage
 
 
+def company_id():
+    "The company of the context, else the (only) company."
+    Company = Pool().get('company.company')
+    company = Transaction().context.get('company')
+    if not company:
+        companies = Company.search([], limit=1, order=[('id', 'ASC')])
+        company = companies[0].id if companies else None
+    return company
+
+
+def company_today():
+    """Today in the company's time zone, also when the context names no
+    company (a cron, a script): Shanghai's date is not UTC's after 16:00."""
+    Date = Pool().get('ir.date')
+    with Transaction().set_context(company=company_id()):
+        return Date.today()
+
+
 class Location(metaclass=PoolMeta):
     __name__ = 'stock.location'
 
@@ -25,12 +43,14 @@ class Location(metaclass=PoolMeta):
         None), for the products given or all."""
         pool = Pool()
         Product = pool.get('product.product')
-        Date = pool.get('ir.date')
+        today = company_today()
         context = {
-            'stock_date_end': date or Date.today(),
+            # Tryton's stock computation takes today from the company
+            'company': company_id(),
+            'stock_date_end': date or today,
             'with_childs': True,
             }
-        if date and date < Date.today():
+        if date and date < today:
             context['stock_assign'] = False
         grouping_filter = None
         if products is not None:
@@ -123,7 +143,7 @@ class Employee(metaclass=PoolMeta):
                         'parent': van_parent.id,
                         } for e in missing])
             to_write = []
-            for employee, van in zip(missing, vans):
+            for employee, van in zip(missing, vans, strict=True):
                 to_write.extend(([employee], {'van_location': van.id}))
             super().write(*to_write)
 

@@ -85,7 +85,7 @@ class Template(metaclass=PoolMeta):
     def write(cls, *args):
         Product = Pool().get('product.product')
         actions = iter(args)
-        for templates, values in zip(actions, actions):
+        for templates, values in zip(actions, actions, strict=True):
             if values.get('code'):
                 Product.check_code_free([values['code']], templates)
         super().write(*args)

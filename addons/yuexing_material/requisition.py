@@ -17,6 +17,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import MaterialError
+from .location import company_today
 
 CENT = Decimal('0.01')
 KINDS = [
@@ -421,7 +422,7 @@ class RequisitionLine(ModelSQL, ModelView):
         if {'product', 'unit'} & set(field_names):
             for line in lines:
                 # raises a Chinese error naming the unit when unknown
-                line.default_quantity
+                line.get_default_quantity()
 
     def get_default_quantity(self, name=None):
         return self.product.template.quantity_in_default_unit(
@@ -447,7 +448,7 @@ class RequisitionLine(ModelSQL, ModelView):
             from_location=source,
             to_location=target,
             company=requisition.company,
-            effective_date=Pool().get('ir.date').today(),
+            effective_date=company_today(),
             origin=self,
             )
 

@@ -4,7 +4,6 @@ the roles meet them."""
 from decimal import Decimal
 
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
 from trytond.modules.yuexing_base.tests.tools import (
     FunctionalTestCase,
     acting_as,
@@ -64,7 +63,8 @@ class MaterialTestCase(FunctionalTestCase):
         Category = pool.get('product.category')
         Template = pool.get('product.template')
         with material_world():
-            category, = Category.create([{'name': '卷材', 'code_prefix': 'JC'}])
+            category, = Category.create([
+                    {'name': '卷材', 'code_prefix': 'JC'}])
             first = create_material('APP卷材', 'yuexing_base.uom_roll', '90',
                 category=category)
             second = create_material('自粘卷材', 'yuexing_base.uom_roll', '80',
@@ -72,7 +72,8 @@ class MaterialTestCase(FunctionalTestCase):
             self.assertEqual(
                 [first.code, second.code], ['JC-0001', 'JC-0002'])
             Template.write([second.template], {'active': False})
-            third = create_material('高分子卷材', 'yuexing_base.uom_roll', '85',
+            third = create_material(
+                '高分子卷材', 'yuexing_base.uom_roll', '85',
                 category=category)
             self.assertEqual(third.code, 'JC-0003')
 
@@ -177,7 +178,8 @@ class MaterialTestCase(FunctionalTestCase):
                             'work_order': order.id, 'product': membrane.id,
                             'quantity': 1, 'technician': technician.id}])
             self.assertIn('SBS改性沥青防水卷材', cm.exception.message)
-            self.assertIn(technician.van_location.rec_name, cm.exception.message)
+            self.assertIn(
+                technician.van_location.rec_name, cm.exception.message)
             self.assertEqual(Material.search_count(
                     [('work_order', '=', order.id)]), 0)
             self.assertEqual(Move.search_count([]), moves_before)
@@ -219,7 +221,8 @@ class MaterialTestCase(FunctionalTestCase):
         Requisition = pool.get('yuexing.material.requisition')
         with material_world() as (company, resident, technician, membrane):
             receive(membrane, 100, '115')
-            keeper = create_user('cangguan', ['group_warehouse'], company=company)
+            keeper = create_user(
+                'cangguan', ['group_warehouse'], company=company)
             manager = create_user('jingli', ['group_management'],
                 company=company)
             dispatcher = create_user('diaodu', ['group_dispatcher',
@@ -292,7 +295,8 @@ class MaterialTestCase(FunctionalTestCase):
             self.assertIn('3', cm.exception.message)
             self.assertEqual(Requisition(too_much.id).state, 'draft')
 
-            back = requisition(order, technician, [(membrane, 3)], kind='return')
+            back = requisition(
+                order, technician, [(membrane, 3)], kind='return')
             Requisition.submit([back])
             self.assertEqual(back.state, 'approved')
             Requisition.book([back])
@@ -323,7 +327,8 @@ class MaterialTestCase(FunctionalTestCase):
                 line, = Inventory(inventory.id).lines
                 self.assertEqual(line.expected_quantity, 20)
                 Line.write([line], {'quantity': 18})
-                with self.assertRaises(UserError) as cm, rolled_back_on_error():
+                with self.assertRaises(UserError) as cm, \
+                        rolled_back_on_error():
                     Inventory.submit_difference([inventory])
                 self.assertIn('原因', cm.exception.message)
                 Line.write([line], {'reason': 'damaged'})
@@ -385,3 +390,4 @@ class MaterialTestCase(FunctionalTestCase):
             Requisition.book([req])
             self.assertEqual(stock_of(other.van_location, membrane), 0)
             self.assertEqual(stock_of(technician.van_location, membrane), 2)
+
