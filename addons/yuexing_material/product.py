@@ -69,6 +69,9 @@ class Template(metaclass=PoolMeta):
         "A goods material without a code gets the next of its category."
         Category = Pool().get('product.category')
         values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('type', 'goods') == 'goods':
+            # 移动加权平均: how Yonyou NC values the stock it books
+            values.setdefault('cost_price_method', 'average')
         if (mode == 'create' and not values.get('code')
                 and values.get('type', 'goods') == 'goods'):
             for action in values.get('categories') or []:

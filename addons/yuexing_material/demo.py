@@ -1,0 +1,202 @@
+"""Demo: the catalogue coded by category and costed at moving average,
+stock received in the central warehouse a year and three months back,
+each live order's materials requisitioned from its quote and issued to
+the technician's van before they are used on site; a stock-out (自粘卷材,
+非固化涂料: all on vans), slow movers nobody used (积压), requisitions
+waiting for approval and for the warehouse, a return and a van count
+waiting for finance."""
+import datetime as dt
+from decimal import Decimal
+
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .inventory import inventory_of_van
+from .location import company_today
+
+PREFIXES = {'membrane': 'JC', 'coating': 'TL', 'plugging': 'DL',
+    'sealant': 'MF', 'auxiliary': 'FZ'}
+# A receipt's size by the material's unit (the ones the catalogue uses).
+RECEIPT = {'roll': 400, 'bucket': 200, 'bag': 300, 'tube': 500, 'kg': 2000,
+    'm²': 3000, 'm': 1000, 'u': 5000}
+# Bought once in small numbers and all taken by the vans: 缺货 now.
+SHORT = {'JC-ZN-15': 6, 'TL-FGH': 40}
+
+
+class RequisitionFirst:
+    """The demo's Material model as the technicians use it: before they
+    record what they used, they requisition it from the quote and the
+    warehouse keeper issues it to their van."""
+
+    def __init__(self, Material):
+        self.Material = Material
+
+    def __getattr__(self, name):
+        return getattr(self.Material, name)
+
+    def create(self, vlist):
+        pool = Pool()
+        Requisition = pool.get('yuexing.material.requisition')
+        Product = pool.get('product.product')
+        WorkOrder = pool.get('yuexing.work_order')
+        by_order = {}
+        for values in vlist:
+            if Product(values['product']).type != 'goods':
+                continue
+            key = (values['work_order'], values['technician'])
+            by_order.setdefault(key, []).append(values)
+        for (order_id, technician_id), lines in by_order.items():
+            order = WorkOrder(order_id)
+            requisition, = Requisition.create([{
+                        'kind': 'issue', 'destination': 'van',
+                        'work_order': order_id, 'technician': technician_id,
+                        'note': f"{order.number} 按报价领料",
+                        'lines': [('create', [{
+                                        'product': v['product'],
+                                        'quantity': v['quantity'],
+                                        } for v in lines])],
+                        }])
+            with Transaction().set_user(0):
+                Requisition.submit([requisition])
+                while Requisition(requisition.id).state == 'pending':
+                    Requisition.approve([requisition])
+                Requisition.book([requisition])
+        return self.Material.create(vlist)
+
+
+class Demo(metaclass=PoolMeta):
+    __name__ = 'yuexing.demo'
+
+    @classmethod
+    def steps(cls):
+        steps = super().steps()
+        names = [n for n, _ in steps]
+        at = (names.index('demo_work_orders') if 'demo_work_orders' in names
+            else len(steps))
+        return (steps[:at] + [('demo_material_stock', "物料与库存")]
+            + steps[at:] + [('demo_material_flows', "领用、退料与盘点")])
+
+    @classmethod
+    def _advance(cls, ctx, order, stage, now, products, WorkOrder, Quote,
+            Visit, Step, Material, *args):
+        return super()._advance(ctx, order, stage, now, products, WorkOrder,
+            Quote, Visit, Step, RequisitionFirst(Material), *args)
+
+    @classmethod
+    def demo_material_stock(cls, ctx):
+        "Codes by category, average cost, two receipts of every material."
+        pool = Pool()
+        Category = pool.get('product.category')
+        Template = pool.get('product.template')
+        Move = pool.get('stock.move')
+        Configuration = pool.get('yuexing.configuration')
+        ModelData = pool.get('ir.model.data')
+        company = ctx.records['company']
+        for code, prefix in PREFIXES.items():
+            category = Category(ModelData.get_id(
+                    'yuexing_base', f'product_category_{code}'))
+            Category.write([category], {'code_prefix': prefix})
+        products = [p for p in ctx.records['products'].values()
+            if p.type == 'goods']
+        Template.write(list({p.template for p in products}),
+            {'cost_price_method': 'average'})
+        warehouse, _, _ = Configuration.material_locations()
+        supplier = ModelData.get_id('stock', 'location_supplier')
+        today = company_today()
+        moves = []
+        with Transaction().set_context(company=company.id):
+            for product in sorted(products, key=lambda p: p.code):
+                quantity = SHORT.get(product.code) or RECEIPT.get(
+                    product.default_uom.symbol, 500)
+                receipts = [(365, Decimal('0.95'))]
+                if product.code not in SHORT:
+                    receipts.append((90, Decimal('1.05')))
+                for days, factor in receipts:
+                    moves.append(Move(
+                            product=product, quantity=quantity,
+                            unit=product.default_uom,
+                            from_location=supplier, to_location=warehouse,
+                            unit_price=(product.cost_price * factor
+                                ).quantize(Decimal('0.01')),
+                            currency=company.currency, company=company,
+                            effective_date=today - dt.timedelta(days=days)))
+            Move.save(moves)
+            # receipts without purchase orders: the opening stock
+            with Transaction().set_context(_skip_warnings=True):
+                Move.do(moves)
+        ctx.report("物料与库存", len(moves), len(moves))
+
+    @classmethod
+    def demo_material_flows(cls, ctx):
+        """Screens with work waiting: the short materials taken by two
+        vans, requisitions waiting for approval and for the warehouse, a
+        return and a van count waiting for finance."""
+        pool = Pool()
+        Requisition = pool.get('yuexing.material.requisition')
+        Employee = pool.get('company.employee')
+        Inventory = pool.get('stock.inventory')
+        Line = pool.get('stock.inventory.line')
+        company = ctx.records['company']
+        products = ctx.records['products']
+        users = ctx.records.get('users', {})
+        technicians = Employee.search([('is_technician', '=', True),
+                ('van_location', '!=', None)], order=[('id', 'ASC')])
+        if len(technicians) < 4:
+            return
+        transaction = Transaction()
+
+        def requisition(technician, lines, kind='issue', note=None):
+            req, = Requisition.create([{
+                        'kind': kind, 'technician': technician.id,
+                        'note': note,
+                        'lines': [('create', [{
+                                        'product': products[c].id,
+                                        'quantity': q} for c, q in lines])],
+                        }])
+            return req
+
+        with transaction.set_context(company=company.id):
+            # the whole stock of the short materials goes on two vans
+            for technician, share in zip(technicians[:2], [0.5, 0.5],
+                    strict=False):
+                req = requisition(technician, [
+                        (c, q * share) for c, q in SHORT.items()],
+                    note="大型屋面项目备料")
+                with transaction.set_user(0):
+                    Requisition.submit([req])
+                    while Requisition(req.id).state == 'pending':
+                        Requisition.approve([req])
+                    Requisition.book([req])
+            # waiting for the warehouse keeper's approval, then for issue
+            big = requisition(technicians[2], [('JC-SBS-4', 12),
+                    ('TL-PU-1', 4)], note="园区屋面翻新备料")
+            small = requisition(technicians[3], [('MF-GT', 10),
+                    ('DL-DLW-5', 4)], note="补充车载常用料")
+            requester = users.get('diaodu')
+            with transaction.set_user(requester.id if requester else 0):
+                Requisition.submit([big, small])
+            # a return of unused sealant from a van that holds some
+            held = [t for t in technicians if t.van_location
+                and pool.get('stock.location').stock(
+                    [t.van_location], [products['MF-GT']])]
+            if held:
+                technician = held[0]
+                quantity = min(2, next(iter(pool.get('stock.location').stock(
+                                [technician.van_location],
+                                [products['MF-GT']]).values())))
+                back = requisition(technician, [('MF-GT', quantity)],
+                    kind='return', note="工单完工剩余")
+                Requisition.submit([back])
+            # a van counted with a difference, waiting for finance
+            counted = technicians[0]
+            inventory = inventory_of_van(counted)
+            if inventory.lines:
+                line = inventory.lines[0]
+                Line.write([line], {
+                        'quantity': max(line.expected_quantity - 1, 0),
+                        'reason': 'damaged'})
+                for other in inventory.lines[1:]:
+                    Line.write([other],
+                        {'quantity': other.expected_quantity})
+                Inventory.submit_difference([Inventory(inventory.id)])
+        ctx.report("领用、退料与盘点", 1, 1)
