@@ -11,7 +11,9 @@ selection values, view strings, wizard buttons, and the translatable
 fields of the module's XML records (menus, groups, actions, tab names,
 buttons, ir.message texts...). Reports are left out.
 
-Each line reads ``module | missing/empty/fuzzy | msgctxt | msgid``, the
+Each line reads ``module | missing/empty/fuzzy/stale | msgctxt | msgid``
+("stale": our po translates an older English text of a record or a model
+name, which trytond shows all the same), the
 msgctxt written as it goes in a po file: for a stock Tryton module in the
 form that overrides it from one of ours (``model:res.group,name:
 account.group_account``, ``field:party.address,attn:party.``; see
@@ -71,6 +73,32 @@ def key_of(row):
     return (row.type, row.name, None if row.type == 'model' else row.src)
 
 
+def po_sources():
+    """{(module, msgctxt): msgid} of our po files (overrides
+    included), to find a translation of an older English text: trytond
+    looks a record's (or a model name's) translation up without its source,
+    so the old Chinese shows for the new English."""
+    import polib
+    result = {}
+    for path in sorted(ROOT.glob(f'addons/*/locale/{LANG}.po')):
+        module = path.parent.parent.name
+        for entry in polib.pofile(str(path)):
+            result[(module, entry.msgctxt)] = entry.msgid
+    for path in sorted(ROOT.glob(f'addons/*/locale/override/{LANG}.po')):
+        for entry in polib.pofile(str(path)):
+            # type:name:module.fs_id, of that module
+            module = entry.msgctxt.split(':', 2)[2].split('.')[0]
+            result[(module, entry.msgctxt)] = entry.msgid
+    return result
+
+
+def stale(sources, module, ctxt, src):
+    "Why a translated entry is wrong all the same (None: it is right)."
+    msgid = sources.get((module, ctxt))
+    if msgid is not None and msgid != src:
+        return f'stale (the po translates {msgid!r})'
+
+
 def reason(rows):
     "Why the zh_CN rows found show nothing (None: translated)."
     if not rows:
@@ -109,6 +137,7 @@ def check(modules=None):
                 ('res_id', '=', -1),
                 ], order=[]):
         zh[key_of(row)].append(row)
+    sources = po_sources()
     result, seen = [], set()
     for row in Translation.search([
                 ('lang', '=', 'en'),
@@ -123,11 +152,12 @@ def check(modules=None):
         seen.add(key)
         rows = zh.get(key, [])
         why = reason(rows)
+        own = [r for r in rows if r.module == row.module]
+        ctxt = msgctxt(row.module, row.type, row.name, '', bool(own))
+        if not why and row.type == 'model':
+            why = stale(sources, row.module, ctxt, row.src)
         if why:
-            own = [r for r in rows if r.module == row.module]
-            result.append((row.module, why, msgctxt(
-                        row.module, row.type, row.name, '', bool(own)),
-                    row.src))
+            result.append((row.module, why, ctxt, row.src))
 
     zh_records = defaultdict(list)
     for row in Translation.search([
@@ -172,10 +202,12 @@ def check(modules=None):
                 if why == 'missing' and not ours(data.module):
                     # trytond's override needs the row: ours creates it
                     why += NO_ROW
+                ctxt = msgctxt(
+                    data.module, 'model', trans_name, data.fs_id, True)
+                if not why:
+                    why = stale(sources, data.module, ctxt, src)
                 if why:
-                    result.append((data.module, why, msgctxt(
-                                data.module, 'model', trans_name,
-                                data.fs_id, True), src))
+                    result.append((data.module, why, ctxt, src))
     return sorted(set(result))
 
 
@@ -196,7 +228,7 @@ def main(argv=None):
         tx.rollback()
     counts = defaultdict(lambda: defaultdict(int))
     for module, why, ctxt, msgid in entries:
-        counts[module][why] += 1
+        counts[module]['stale' if why.startswith('stale') else why] += 1
         print(f'{module} | {why} | {ctxt} | {msgid!r}')
     for module, by in sorted(counts.items()):
         print(f'{module}: ' + ', '.join(
