@@ -43,8 +43,18 @@ else
 fi
 status=0
 if [ -z "$check_only" ]; then
+    for module in $modules; do
+        po=addons/$module/locale/zh_CN.po
+        [ ! -f "$po" ] || cp "$po" "$tmp/$module.po"
+    done
     .venv/bin/trytond-admin -c "$tmp/i18n.conf" -d i18n \
         -u $modules -l zh_CN --export-translations >/dev/null
+    # trytond removes the po of a module with nothing to translate
+    # (yuexing_ops): keep ours, with its comment
+    for module in $modules; do
+        po=addons/$module/locale/zh_CN.po
+        [ -f "$po" ] || [ ! -f "$tmp/$module.po" ] || cp "$tmp/$module.po" "$po"
+    done
     .venv/bin/python - $modules <<'PY' || status=1
 import sys
 from pathlib import Path
