@@ -138,6 +138,11 @@ def check(modules=None):
                 ], order=[]):
         zh[key_of(row)].append(row)
     sources = po_sources()
+    helps = defaultdict(int)
+    for row in Translation.search([
+                ('lang', '=', 'en'), ('type', '=', 'help'),
+                ('res_id', '=', -1)], order=[]):
+        helps[(row.name, row.module)] += 1
     result, seen = [], set()
     for row in Translation.search([
                 ('lang', '=', 'en'),
@@ -153,7 +158,10 @@ def check(modules=None):
         rows = zh.get(key, [])
         why = reason(rows)
         own = [r for r in rows if r.module == row.module]
-        ctxt = msgctxt(row.module, row.type, row.name, '', bool(own))
+        # trytond's override finds a help row by its name only: a
+        # selection's help per value (several rows) goes without the prefix
+        ctxt = msgctxt(row.module, row.type, row.name, '',
+            bool(own) and helps[(row.name, row.module)] < 2)
         if not why and row.type == 'model':
             why = stale(sources, row.module, ctxt, row.src)
         if why:
