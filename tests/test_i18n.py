@@ -35,9 +35,36 @@ WHITELIST = {
     'OpenID', 'UnionID', 'Token', 'AccessKey', 'AccessKeyId',
     'AccessKeySecret', 'Webhook', 'Excel', 'HMAC', 'SHA', 'LDAP',
     'PostgreSQL', 'SQLite', 'Sentry', 'Prometheus', 'OpenAPI',
+    # interfaces and file formats named as the Chinese user meets them
+    'REST', 'PYSON', 'Python', 'Unix', 'ASCII', 'XLSX', 'JPEG', 'PNG',
+    'WebP', 'M4A', 'Markdown', 'Word', 'PEM', 'APIv3', 'XChange', 'VIP',
+    'SVG', 'SIP', 'Skype', 'Cookie', 'IRC', 'Jabber', 'LibreOffice',
+    'Genshi', 'strftime', 'RFC', 'UN', 'M49',
+    # units, standards (GB 国标, GCJ-02 国测局坐标), date patterns
+    'KB', 'MB', 'GB', 'GCJ', 'YYYY', 'MM', 'DD',
+    # JSON values and the WeChat identifier, written as the API reads them
+    'true', 'false', 'openid',
     }
-# %(name)s, %s, {name}, ${name}: replaced by values, not read
-PLACEHOLDER = re.compile(r'%\([^)]*\)[sdrf]|%[sdrf]|\$?\{[^}]*\}')
+# %(name)s, %s, {name}, ${name}, {{name}}: replaced by values, not read
+PLACEHOLDER = re.compile(
+    r'%\([^)]*\)[sdirfxc]|%[sdirfxc]|\$?\{\{?[^}]*\}?\}')
+# Written as they are, not read as English: HTTP headers and terms of the
+# services we connect to; URLs, paths and media types (image/jpeg);
+# dotted names (wx.chooseLocation); code names with an underscore
+# (TRYTOND_..., upload_id); a lowercase name in brackets or quotes (an API
+# parameter, a context key: "（answers）", '"employees"'); ISO date-times;
+# "key: {{...}}" in template examples.
+CODE = re.compile('|'.join([
+            r'\b(?:Idempotency-Key|Content-Type|Tus-Resumable'
+            r'|Upload-(?:Metadata|Offset|Length)|AccessKey Secret)\b',
+            r'https?://[^\s；，。）]*',
+            r'[\w.+-]*/[\w.+/?=&<>…-]*',
+            r'\b[A-Za-z_]\w*(?:\.\w+)+',
+            r'\b\w*_\w*',
+            r'[(（"“\'][a-z][a-z0-9]*[)）"”\']',
+            r'\d{4}-\d{2}-\d{2}T[\d:+-]+',
+            r'\b\w+:\s*(?=\{\{)',
+            ]), re.ASCII)
 WORD = re.compile(r'[A-Za-z][A-Za-z0-9_]*')
 
 
@@ -45,7 +72,7 @@ def english(text):
     "The English words of a text (none when it reads Chinese)."
     if not text:
         return []
-    text = PLACEHOLDER.sub(' ', text)
+    text = PLACEHOLDER.sub(' ', CODE.sub(' ', text))
     return [w for w in WORD.findall(text)
         if len(w) > 1 and w not in WHITELIST
         and w.upper() not in WHITELIST]
@@ -82,8 +109,7 @@ class ChineseEverywhereTestCase(TestCase):
         Model = Pool().get(model)
         with Transaction().set_context(language='zh_CN'):
             records = Model.search(domain or [], order=[('id', 'ASC')])
-            for values in Model.read([r.id for r in records], list(names)):
-                yield values
+            yield from Model.read([r.id for r in records], list(names))
 
     def data_names(self, model):
         "fs ids of the records of model, for the failure message"
@@ -152,7 +178,11 @@ class ChineseEverywhereTestCase(TestCase):
                     labels.append((where, desc.get('string')))
                     helps.append((where, desc.get('help')))
                     selection = desc.get('selection')
-                    if isinstance(selection, (list, tuple)):
+                    # translate=False: names Tryton does not translate
+                    # (time zones, report file formats)
+                    translated = getattr(Model._fields.get(field),
+                        'translate_selection', True)
+                    if translated and isinstance(selection, (list, tuple)):
                         selections.extend(
                             (f'{where}:{value}', label)
                             for value, label in selection)

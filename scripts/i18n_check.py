@@ -11,16 +11,21 @@ selection values, view strings, wizard buttons, and the translatable
 fields of the module's XML records (menus, groups, actions, tab names,
 buttons, ir.message texts...). Reports are left out.
 
-Each line reads ``module | missing/empty/fuzzy | msgctxt | msgid``, the
+Each line reads ``module | missing/empty/fuzzy/stale | msgctxt | msgid``
+("stale": our po translates an older English text of a record or a model
+name, which trytond shows all the same), the
 msgctxt written as it goes in a po file: for a stock Tryton module in the
 form that overrides it from one of ours (``model:res.group,name:
 account.group_account``, ``field:party.address,attn:party.``; see
 ``locale/override/zh_CN.po`` in yuexing_base, yuexing_account,
 yuexing_staff, yuexing_workorder). An entry "missing" from the Tryton
-module's po cannot be overridden (trytond overrides existing rows only):
-a model, field, selection, view or button string then goes without the
-prefix (``field:party.address,attn:``), which trytond applies whatever
-module holds it.
+module's po cannot be overridden by trytond (it overrides existing rows
+only): a model, field, selection, view or button string then goes without
+the prefix (``field:party.address,attn:``), which trytond applies whatever
+module holds it; a record's (menu, group, message...) is marked "no res
+row" and written with the prefix all the same: yuexing_base's
+``ir.translation`` creates the row before trytond's import (and unflags a
+fuzzy row the override confirms).
 
 The exit status is 1 when something is untranslated.
 """
@@ -40,6 +45,10 @@ TYPES = ('model', 'field', 'help', 'selection', 'view', 'wizard_button')
 SKIPPED_MODELS = {'ir.model', 'ir.model.field', 'ir.translation',
     'ir.model.data'}
 LETTERS = re.compile('[A-Za-z]')
+# a stock record's entry with no zh_CN row: trytond cannot override it
+# from a po, yuexing_base's ir.translation creates the row first
+NO_ROW = (" (no res row: not overridable from a po by trytond alone, "
+    "created by yuexing_base's translation import)")
 
 
 def ours(module):
@@ -56,6 +65,38 @@ def msgctxt(module, type_, name, fs_id, found):
     if found:
         return f'{type_}:{name}:{module}.'
     return f'{type_}:{name}:'
+
+
+def key_of(row):
+    """What trytond looks a row up by: a model name without its source
+    (a database upgraded from an older English name keeps that one)."""
+    return (row.type, row.name, None if row.type == 'model' else row.src)
+
+
+def po_sources():
+    """{(module, msgctxt): msgid} of our po files (overrides
+    included), to find a translation of an older English text: trytond
+    looks a record's (or a model name's) translation up without its source,
+    so the old Chinese shows for the new English."""
+    import polib
+    result = {}
+    for path in sorted(ROOT.glob(f'addons/*/locale/{LANG}.po')):
+        module = path.parent.parent.name
+        for entry in polib.pofile(str(path)):
+            result[(module, entry.msgctxt)] = entry.msgid
+    for path in sorted(ROOT.glob(f'addons/*/locale/override/{LANG}.po')):
+        for entry in polib.pofile(str(path)):
+            # type:name:module.fs_id, of that module
+            module = entry.msgctxt.split(':', 2)[2].split('.')[0]
+            result[(module, entry.msgctxt)] = entry.msgid
+    return result
+
+
+def stale(sources, module, ctxt, src):
+    "Why a translated entry is wrong all the same (None: it is right)."
+    msgid = sources.get((module, ctxt))
+    if msgid is not None and msgid != src:
+        return f'stale (the po translates {msgid!r})'
 
 
 def reason(rows):
@@ -95,7 +136,13 @@ def check(modules=None):
                 ('type', 'in', TYPES),
                 ('res_id', '=', -1),
                 ], order=[]):
-        zh[(row.type, row.name, row.src)].append(row)
+        zh[key_of(row)].append(row)
+    sources = po_sources()
+    helps = defaultdict(int)
+    for row in Translation.search([
+                ('lang', '=', 'en'), ('type', '=', 'help'),
+                ('res_id', '=', -1)], order=[]):
+        helps[(row.name, row.module)] += 1
     result, seen = [], set()
     for row in Translation.search([
                 ('lang', '=', 'en'),
@@ -104,17 +151,21 @@ def check(modules=None):
                 ('module', 'in', list(modules)),
                 ], order=[('module', 'ASC'), ('type', 'ASC'),
                 ('name', 'ASC'), ('id', 'ASC')]):
-        key = (row.type, row.name, row.src)
+        key = key_of(row)
         if key in seen or not LETTERS.search(row.src or ''):
             continue
         seen.add(key)
         rows = zh.get(key, [])
         why = reason(rows)
+        own = [r for r in rows if r.module == row.module]
+        # trytond's override finds a help row by its name only: a
+        # selection's help per value (several rows) goes without the prefix
+        ctxt = msgctxt(row.module, row.type, row.name, '',
+            bool(own) and helps[(row.name, row.module)] < 2)
+        if not why and row.type == 'model':
+            why = stale(sources, row.module, ctxt, row.src)
         if why:
-            own = [r for r in rows if r.module == row.module]
-            result.append((row.module, why, msgctxt(
-                        row.module, row.type, row.name, '', bool(own)),
-                    row.src))
+            result.append((row.module, why, ctxt, row.src))
 
     zh_records = defaultdict(list)
     for row in Translation.search([
@@ -156,10 +207,15 @@ def check(modules=None):
                     owner, res_id = 'ir.action', values[data.db_id]['action']
                 trans_name = f'{owner},{name}'
                 why = reason(zh_records.get((trans_name, res_id), []))
+                if why == 'missing' and not ours(data.module):
+                    # trytond's override needs the row: ours creates it
+                    why += NO_ROW
+                ctxt = msgctxt(
+                    data.module, 'model', trans_name, data.fs_id, True)
+                if not why:
+                    why = stale(sources, data.module, ctxt, src)
                 if why:
-                    result.append((data.module, why, msgctxt(
-                                data.module, 'model', trans_name,
-                                data.fs_id, True), src))
+                    result.append((data.module, why, ctxt, src))
     return sorted(set(result))
 
 
@@ -180,7 +236,7 @@ def main(argv=None):
         tx.rollback()
     counts = defaultdict(lambda: defaultdict(int))
     for module, why, ctxt, msgid in entries:
-        counts[module][why] += 1
+        counts[module]['stale' if why.startswith('stale') else why] += 1
         print(f'{module} | {why} | {ctxt} | {msgid!r}')
     for module, by in sorted(counts.items()):
         print(f'{module}: ' + ', '.join(
