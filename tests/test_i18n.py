@@ -42,6 +42,8 @@ WHITELIST = {
     'Genshi', 'strftime', 'RFC', 'UN', 'M49',
     # units, standards (GB 国标, GCJ-02 国测局坐标), date patterns
     'KB', 'MB', 'GB', 'GCJ', 'YYYY', 'MM', 'DD',
+    # waterproofing trade names (PY 聚酯胎, SBS/APP 改性沥青, TPO/PVC 高分子)
+    'PY', 'SBS', 'TPO', 'PVC',
     # JSON values and the WeChat identifier, written as the API reads them
     'true', 'false', 'openid',
     }
@@ -53,7 +55,7 @@ PLACEHOLDER = re.compile(
 # dotted names (wx.chooseLocation); code names with an underscore
 # (TRYTOND_..., upload_id); a lowercase name in brackets or quotes (an API
 # parameter, a context key: "（answers）", '"employees"'); ISO date-times;
-# "key: {{...}}" in template examples.
+# "key: {{...}}" in template examples; material codes.
 CODE = re.compile('|'.join([
             r'\b(?:Idempotency-Key|Content-Type|Tus-Resumable'
             r'|Upload-(?:Metadata|Offset|Length)|AccessKey Secret)\b',
@@ -64,6 +66,8 @@ CODE = re.compile('|'.join([
             r'[(（"“\'][a-z][a-z0-9]*[)）"”\']',
             r'\d{4}-\d{2}-\d{2}T[\d:+-]+',
             r'\b\w+:\s*(?=\{\{)',
+            # material codes (JC-0001, JC-SBS-3)
+            r'\b[A-Z]{2,4}(?:-[A-Z0-9]+)+\b',
             ]), re.ASCII)
 WORD = re.compile(r'[A-Za-z][A-Za-z0-9_]*')
 

@@ -6,6 +6,7 @@ the technician's van before they are used on site; a stock-out (自粘卷材,
 waiting for approval and for the warehouse, a return and a van count
 waiting for finance."""
 import datetime as dt
+import math
 from decimal import Decimal
 
 from trytond.pool import Pool, PoolMeta
@@ -51,9 +52,12 @@ class RequisitionFirst:
                         'kind': 'issue', 'destination': 'van',
                         'work_order': order_id, 'technician': technician_id,
                         'note': f"{order.number} 按报价领料",
+                        # a little more than the quote: some is left on
+                        # the van (returned later, or used on the next job)
                         'lines': [('create', [{
                                         'product': v['product'],
-                                        'quantity': v['quantity'],
+                                        'quantity': math.ceil(
+                                            v['quantity'] * 1.2),
                                         } for v in lines])],
                         }])
             with Transaction().set_user(0):
@@ -75,6 +79,18 @@ class Demo(metaclass=PoolMeta):
             else len(steps))
         return (steps[:at] + [('demo_material_stock', "物料与库存")]
             + steps[at:] + [('demo_material_flows', "领用、退料与盘点")])
+
+    @classmethod
+    def demo_work_orders(cls, ctx):
+        # the warehouse and every van at once: each lock taken on the way
+        # would start the whole step again
+        cls.lock_stock()
+        super().demo_work_orders(ctx)
+
+    @classmethod
+    def lock_stock(cls):
+        Location = Pool().get('stock.location')
+        Location.lock(Location.search([('type', '=', 'storage')]))
 
     @classmethod
     def _advance(cls, ctx, order, stage, now, products, WorkOrder, Quote,
@@ -143,6 +159,7 @@ class Demo(metaclass=PoolMeta):
                 ('van_location', '!=', None)], order=[('id', 'ASC')])
         if len(technicians) < 4:
             return
+        cls.lock_stock()
         transaction = Transaction()
 
         def requisition(technician, lines, kind='issue', note=None):
@@ -175,18 +192,20 @@ class Demo(metaclass=PoolMeta):
             requester = users.get('diaodu')
             with transaction.set_user(requester.id if requester else 0):
                 Requisition.submit([big, small])
-            # a return of unused sealant from a van that holds some
-            held = [t for t in technicians if t.van_location
-                and pool.get('stock.location').stock(
-                    [t.van_location], [products['MF-GT']])]
+            # a return of what a finished order left on a van
+            Location = pool.get('stock.location')
+            vans = [t.van_location for t in technicians[4:]]
+            held = sorted(Location.stock(vans).items())
             if held:
-                technician = held[0]
-                quantity = min(2, next(iter(pool.get('stock.location').stock(
-                                [technician.van_location],
-                                [products['MF-GT']]).values())))
-                back = requisition(technician, [('MF-GT', quantity)],
-                    kind='return', note="工单完工剩余")
-                Requisition.submit([back])
+                (van_id, product_id), quantity = held[0]
+                technician = Location(van_id).van_of[0]
+                product = pool.get('product.product')(product_id)
+                back = requisition(technician, [], kind='return',
+                    note="工单完工剩余材料退库")
+                pool.get('yuexing.material.requisition.line').create([{
+                            'requisition': back.id, 'product': product.id,
+                            'quantity': min(1, quantity)}])
+                Requisition.submit([Requisition(back.id)])
             # a van counted with a difference, waiting for finance
             counted = technicians[0]
             inventory = inventory_of_van(counted)
