@@ -120,6 +120,13 @@ browser_smoke() {
             yx_smoke tests/artifacts
         status=$?
     fi
+    # 物料与库存 as 仓管, 财务 and 调度 see it
+    if [ $status = 0 ]; then
+        rm -f tests/artifacts/material-*.png
+        node tests/browser/material_shots.mjs "http://127.0.0.1:$port/" \
+            yx_smoke tests/artifacts
+        status=$?
+    fi
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     [ $status = 0 ] || tail -20 "$dir/server.log"
     rm -rf "$dir"

@@ -35,6 +35,14 @@ class Location(metaclass=PoolMeta):
     van_of = fields.One2Many(
         'company.employee', 'van_location', "Van Of", readonly=True,
         help="The technician whose van this location is.")
+    van_technician = fields.Function(
+        fields.Many2One('company.employee', "Technician"),
+        'get_van_technician')
+
+    @classmethod
+    def get_van_technician(cls, locations, name):
+        return {l.id: l.van_of[0].id if l.van_of else None
+            for l in locations}
 
     @classmethod
     def stock(cls, locations, products=None, date=None):
