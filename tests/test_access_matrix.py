@@ -28,6 +28,7 @@ matrix lists what they may do).
 """
 import base64
 import configparser
+import functools
 import json
 import logging
 import os
@@ -61,6 +62,7 @@ REACHED = 'yuexing-access-probe-button-reached'
 DUMP = os.environ.get('YUEXING_ACCESS_DUMP')
 
 
+@functools.cache
 def depends_of(module):
     "The modules a module of ours depends on directly (its tryton.cfg)."
     config = configparser.ConfigParser()

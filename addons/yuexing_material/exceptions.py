@@ -1,4 +1,4 @@
-from trytond.exceptions import UserError, UserWarning
+from trytond.exceptions import UserError
 
 
 class MaterialError(UserError):
@@ -7,7 +7,3 @@ class MaterialError(UserError):
 
 class StockShortage(UserError):
     "Not enough stock where it is taken from."
-
-
-class NegativeVanStockWarning(UserWarning):
-    pass

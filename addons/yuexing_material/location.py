@@ -58,8 +58,6 @@ class Location(metaclass=PoolMeta):
             'stock_date_end': date or today,
             'with_childs': True,
             }
-        if date and date < today:
-            context['stock_assign'] = False
         grouping_filter = None
         if products is not None:
             grouping_filter = ([p.id for p in products],)

@@ -109,11 +109,17 @@ class Template(metaclass=PoolMeta):
                 'yuexing_material.msg_unit_unknown',
                 unit=unit.rec_name, material=self.rec_name))
 
-    def units(self):
-        "The units a quantity of the material may be given in."
+    @classmethod
+    def units_of(cls, templates):
+        """{template: [units a quantity of it may be given in]}: the units
+        of its unit's kind (one search for all) and its conversions."""
         Uom = Pool().get('product.uom')
-        units = Uom.search([('category', '=', self.default_uom.category.id)])
-        return units + [c.unit for c in self.unit_conversions]
+        kinds = {t.default_uom.category.id for t in templates}
+        by_kind = {}
+        for unit in Uom.search([('category', 'in', list(kinds))]):
+            by_kind.setdefault(unit.category.id, []).append(unit)
+        return {t: by_kind.get(t.default_uom.category.id, [])
+            + [c.unit for c in t.unit_conversions] for t in templates}
 
 
 class Product(metaclass=PoolMeta):

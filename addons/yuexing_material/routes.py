@@ -96,14 +96,11 @@ def _number(value):
     return None if value is None else round(float(value), 4)
 
 
-def units_of(product):
-    return [{'id': u.id, 'name': u.rec_name}
-        for u in product.template.units()]
-
-
 def stock_json(quantities, location):
     Product = Pool().get('product.product')
+    Template = Pool().get('product.template')
     products = Product.browse([p for (l, p) in quantities if l == location.id])
+    units = Template.units_of({p.template for p in products})
     return [{
             'product_id': p.id,
             'code': p.code or None,
@@ -111,7 +108,8 @@ def stock_json(quantities, location):
             'specification': p.template.specification or None,
             'unit': p.default_uom.rec_name,
             'quantity': _number(quantities[location.id, p.id]),
-            'units': units_of(p),
+            'units': [{'id': u.id, 'name': u.rec_name}
+                for u in units[p.template]],
             } for p in sorted(products, key=lambda p: (p.code or '', p.id))]
 
 
@@ -171,7 +169,7 @@ def material_lines(lines, field='lines'):
     for an unknown material or unit."""
     pool = Pool()
     Product = pool.get('product.product')
-    Uom = pool.get('product.uom')
+    Template = pool.get('product.template')
     if not lines:
         raise api.ApiError(422, 'no_lines',
             gettext('yuexing_material.msg_api_no_lines'),
@@ -180,6 +178,7 @@ def material_lines(lines, field='lines'):
         products = {p.id: p for p in Product.search([
                     ('id', 'in', [l['product_id'] for l in lines]),
                     ('type', '=', 'goods')])}
+        units = Template.units_of({p.template for p in products.values()})
         result = []
         for i, line in enumerate(lines):
             product = products.get(line['product_id'])
@@ -189,15 +188,14 @@ def material_lines(lines, field='lines'):
                     fields={f'{field}[{i}].product_id': message})
             unit = product.default_uom
             if line.get('unit_id'):
-                units = {u.id: u for u in product.template.units()}
-                unit = units.get(line['unit_id'])
+                unit = next((u for u in units[product.template]
+                        if u.id == line['unit_id']), None)
                 if unit is None:
                     message = gettext(
                         'yuexing_material.msg_api_unknown_unit',
                         material=product.rec_name)
                     raise api.ApiError(422, 'unknown_unit', message,
                         fields={f'{field}[{i}].unit_id': message})
-                unit = Uom(unit.id)
             result.append((product, line['quantity'], unit))
     return result
 
@@ -412,14 +410,17 @@ def submit_count(call):
             raise api.ApiError(409, 'count_pending',
                 gettext('yuexing_material.msg_api_count_pending'))
         lines = {l.product.id: l for l in inventory.lines}
+        goods = {p.id for p in Product.search([
+                    ('id', 'in', [r['product_id'] for r in call.body['lines']
+                            if r['product_id'] not in lines]),
+                    ('type', '=', 'goods')])}
         to_write, to_create = [], []
         for i, row in enumerate(call.body['lines']):
             values = {'quantity': row['counted'],
                 'reason': row.get('reason')}
             if row['product_id'] in lines:
                 to_write.extend(([lines[row['product_id']]], values))
-            elif Product.search([('id', '=', row['product_id']),
-                        ('type', '=', 'goods')]):
+            elif row['product_id'] in goods:
                 to_create.append({'inventory': inventory.id,
                         'product': row['product_id'], **values})
             else:
@@ -436,9 +437,9 @@ def submit_count(call):
                 line.quantity = line.expected_quantity
         Line.save(inventory.lines)
         inventory = Inventory(inventory.id)
+        lines = {l.product.id: l for l in inventory.lines}
         for i, row in enumerate(call.body['lines']):
-            line = next(l for l in inventory.lines
-                if l.product.id == row['product_id'])
+            line = lines[row['product_id']]
             if line.has_difference and not line.reason:
                 message = gettext(
                     'yuexing_material.msg_inventory_reason_required',
