@@ -312,6 +312,48 @@ class PurchasingTestCase(FunctionalTestCase):
             self.assertEqual(Lot.expiring_in_stock(days=30), [])
 
     @with_transaction()
+    def test_forecast_sets_safety_stock(self):
+        "需求预测: the order point from the demand of the last 90 days"
+        pool = Pool()
+        OrderPoint = pool.get('stock.order_point')
+        ProductSupplier = pool.get('purchase.product_supplier')
+        Move = pool.get('stock.move')
+        Template = pool.get('product.template')
+        with material_world() as (company, _, _, membrane):
+            warehouse, _, consumption = locations()
+            supplier = create_supplier('上海东雨防水材料')
+            ProductSupplier.create([{'template': membrane.template.id,
+                        'party': supplier.id,
+                        'lead_time': dt.timedelta(days=5)}])
+            cloth = create_material(
+                '聚酯无纺布', 'product.uom_square_meter', '3')
+            for material in [membrane, cloth]:
+                Template.write([material.template], {'purchasable': True,
+                        'purchase_uom': material.default_uom.id})
+            point, idle = OrderPoint.create([{
+                        'product': p.id, 'type': 'purchase',
+                        'location': ref('stock.location_warehouse'),
+                        'min_quantity': 1, 'target_quantity': 2,
+                        } for p in [membrane, cloth]])
+            out, = Move.create([{
+                        'product': membrane.id, 'quantity': 18,
+                        'unit': membrane.default_uom.id,
+                        'from_location': warehouse.id,
+                        'to_location': consumption.id,
+                        'unit_price': Decimal('100'),
+                        'currency': company.currency.id,
+                        'company': company.id}])
+            Move.do([out])
+            OrderPoint.forecast([point, idle])
+            # 18 / 90 = 0.2 a day; (5 lead + 7 safety) × 0.2 = 2.4 → 3;
+            # + 30 days × 0.2 = 6
+            point, idle = OrderPoint.browse([point, idle])
+            self.assertEqual((point.daily_demand, point.min_quantity,
+                    point.target_quantity), (0.2, 3, 9))
+            self.assertEqual((idle.daily_demand, idle.min_quantity,
+                    idle.target_quantity), (0, 1, 2))
+
+    @with_transaction()
     def test_roles_on_purchasing(self):
         "Only the warehouse writes suppliers and purchases; others are denied"
         pool = Pool()
