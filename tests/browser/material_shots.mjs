@@ -33,15 +33,25 @@ async function shot(page, name) {
 }
 
 async function openFirst(page) {
-  const row = activeTab(page).locator('.treeview tbody tr').first();
-  await row.dblclick();
+  // a cell that is not a link (a link opens its record in another tab)
+  const cell = activeTab(page).locator('.treeview tbody tr').first()
+    .locator('td:not(:has(a))').nth(1);
+  await cell.dblclick();
+  await settle(page);
+}
+
+async function domainTab(page, label) {
+  const link = activeTab(page).locator('.nav-tabs li')
+    .filter({ hasText: label }).first();
+  await link.locator('a').click();
   await settle(page);
 }
 
 async function walk(user, entries) {
   const page = await session(user);
-  for (const [menu, name, open] of entries) {
+  for (const [menu, name, open, tab] of entries) {
     await openMenu(page, menu);
+    if (tab) await domainTab(page, tab);
     await shot(page, name);
     if (open) {
       await openFirst(page);
@@ -64,17 +74,17 @@ await walk('cangguan', [
 ]);
 const P = [M, '采购管理'];
 await walk('cangguan', [
-  [[...P, '采购计划'], 'purchase-request-list.png', true],
-  [[...P, '采购订单'], 'purchase-order-list.png', true],
-  [[...P, '到货验收'], 'purchase-receipt-list.png', true],
-  [[...P, '采购退货'], 'purchase-return-list.png', true],
-  [[...P, '供应商'], 'purchase-supplier-list.png', true],
-  [[...P, '供应商评估'], 'purchase-evaluation-list.png', true],
-  [[...P, '合作记录'], 'purchase-record-list.png', false],
+  [[...P, '采购计划'], 'material-purchase-request-list.png', true],
+  [[...P, '采购订单'], 'material-purchase-order-list.png', true, '异常'],
+  [[...P, '到货验收'], 'material-purchase-receipt-list.png', true, '全部'],
+  [[...P, '采购退货'], 'material-purchase-return-list.png', true, '全部'],
+  [[...P, '供应商'], 'material-purchase-supplier-list.png', true],
+  [[...P, '供应商评估'], 'material-purchase-evaluation-list.png', true, '全部'],
+  [[...P, '合作记录'], 'material-purchase-record-list.png', false],
   [[M, '临期批次'], 'material-lot-expiring-list.png', true],
 ]);
 await walk('caiwu', [
-  [[...P, '供应商评估'], 'purchase-finance-evaluation-list.png', false],
+  [[...P, '供应商评估'], 'material-purchase-finance-evaluation-list.png', false],
 ]);
 await walk('caiwu', [
   [[M, '库存盘点'], 'material-finance-inventory-list.png', true],
