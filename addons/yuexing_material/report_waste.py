@@ -223,6 +223,7 @@ class Waste(ModelSQL, ModelView):
 
 class _WasteGroup:
     "The waste of the orders summed by a column of the order."
+    __slots__ = ()
     _group = None
     orders = fields.Integer("Orders")
     quoted_cost = fields.Numeric("Quoted Cost", digits=(16, 2))
@@ -257,9 +258,9 @@ class _WasteGroup:
                 ).as_('consumed_cost'),
             cls.difference_cost.sql_cast(totals.difference_cost
                 ).as_('difference_cost'),
-            Case((totals.quoted_cost > 0,
-                    totals.difference_cost / totals.quoted_cost),
-                else_=Null).as_('waste_rate'),
+            cls.waste_rate.sql_cast(Case((totals.quoted_cost > 0,
+                        totals.difference_cost / totals.quoted_cost),
+                    else_=Null)).as_('waste_rate'),
             Literal(0).as_('create_uid'),
             Literal(Null).as_('create_date'),
             Literal(Null).as_('write_uid'),

@@ -39,7 +39,7 @@ async function openFirst(page) {
 
 async function switchView(page) {
   await activeTab(page).locator(
-    '[title="切换视图"], [aria-label="切换视图"]').first().click();
+    'button#switch_').first().click();
   await settle(page);
 }
 
