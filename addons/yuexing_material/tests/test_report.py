@@ -88,19 +88,23 @@ class ReportTestCase(FunctionalTestCase):
     "Stock reports and material waste"
     module = 'yuexing_material'
 
-    def stock_world(self, technician, membrane):
+    def stock_world(self, resident, technician, membrane):
         """The membrane's 20 rolls (average 115) less 4 issued to the van,
-        which used 2.5 of them; 50 kg of plugging compound received 200
-        days ago and never issued."""
+        which used 2.5 of them on an order; 50 kg of plugging compound
+        received 200 days ago and never issued."""
         pool = Pool()
         Material = pool.get('yuexing.work_order.material')
+        WorkOrder = pool.get('yuexing.work_order')
         Date = pool.get('ir.date')
         today = Date.today()
+        order = create_order(resident, leak_site='roof')
+        WorkOrder.write([order], {
+                'state': 'accepted', 'technician': technician.id})
         old = create_material('速凝堵漏王', 'product.uom_kilogram', '20')
         receive(old, 50, '20', date=today - dt.timedelta(days=200))
         book(requisition(technician, [(membrane, 4)]))
         Material.create([{
-                    'work_order': self.order.id, 'product': membrane.id,
+                    'work_order': order.id, 'product': membrane.id,
                     'quantity': 25,
                     'unit': ref('product.uom_square_meter'),
                     'technician': technician.id}])
@@ -111,14 +115,10 @@ class ReportTestCase(FunctionalTestCase):
         "Quantity × moving average per location, at a date and below a place"
         pool = Pool()
         StockValue = pool.get('yuexing.material.stock_value')
-        WorkOrder = pool.get('yuexing.work_order')
         with material_world() as (company, resident, technician, membrane):
             warehouse, _, _ = locations()
             van = technician.van_location
-            self.order = create_order(resident, leak_site='roof')
-            WorkOrder.write([self.order], {
-                    'state': 'accepted', 'technician': technician.id})
-            old, today = self.stock_world(technician, membrane)
+            old, today = self.stock_world(resident, technician, membrane)
 
             with Transaction().set_context(date=today):
                 rows = rows_by(StockValue.search([]), 'location', 'product')
@@ -154,15 +154,11 @@ class ReportTestCase(FunctionalTestCase):
         "Days without issue, turnover and the 积压 flag over a period"
         pool = Pool()
         Ageing = pool.get('yuexing.material.ageing')
-        WorkOrder = pool.get('yuexing.work_order')
         Configuration = pool.get('yuexing.configuration')
         with material_world() as (company, resident, technician, membrane):
             warehouse, _, _ = locations()
             van = technician.van_location
-            self.order = create_order(resident, leak_site='roof')
-            WorkOrder.write([self.order], {
-                    'state': 'accepted', 'technician': technician.id})
-            old, today = self.stock_world(technician, membrane)
+            old, today = self.stock_world(resident, technician, membrane)
             period = {'from_date': today - dt.timedelta(days=90),
                 'to_date': today}
 
