@@ -43,6 +43,11 @@ class Configuration(metaclass=PoolMeta):
         domain=['OR', ('tool_loan_days', '=', None),
             ('tool_loan_days', '>', 0)],
         help="Default time a tool is lent for before it is overdue.")
+    slow_mover_days = fields.Integer(
+        "Slow Mover (days)",
+        domain=['OR', ('slow_mover_days', '=', None),
+            ('slow_mover_days', '>', 0)],
+        help="积压: stock without any issue for more than this many days.")
 
     @classmethod
     def default_material_warehouse(cls):
@@ -67,6 +72,10 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_tool_loan_days(cls):
         return 7
+
+    @classmethod
+    def default_slow_mover_days(cls):
+        return 90
 
     @classmethod
     def material_locations(cls):

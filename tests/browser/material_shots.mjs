@@ -1,8 +1,8 @@
 // Screenshots of 物料与库存 as 仓管, 财务 and 调度 see them (requisitions,
 // stock by location, vans, stocktaking, transfers, moves, safety stock,
 // unit conversions, purchasing: plan, orders, receipts, returns, suppliers,
-// evaluations, cooperation records, expiring batches); fails on an error
-// dialog or a page error.
+// evaluations, cooperation records, expiring batches, the 报表 lists and
+// graphs); fails on an error dialog or a page error.
 //   node tests/browser/material_shots.mjs <url> <db> <out dir>
 import {
   launch, login, openMenu, settle, activeTab, noErrorDialog, trackRequests,
@@ -47,13 +47,22 @@ async function domainTab(page, label) {
   await settle(page);
 }
 
+async function switchView(page) {
+  await activeTab(page).locator(
+    'button#switch_').first().click();
+  await settle(page);
+}
+
 async function walk(user, entries) {
   const page = await session(user);
   for (const [menu, name, open, tab] of entries) {
     await openMenu(page, menu);
     if (tab) await domainTab(page, tab);
     await shot(page, name);
-    if (open) {
+    if (open === 'graph') {
+      await switchView(page);
+      await shot(page, name.replace('-list', '-graph'));
+    } else if (open) {
       await openFirst(page);
       await shot(page, name.replace('-list', '-form'));
     }
@@ -88,6 +97,23 @@ await walk('caiwu', [
 ]);
 await walk('caiwu', [
   [[M, '库存盘点'], 'material-finance-inventory-list.png', true],
+]);
+// 报表: 仓管 reads the stock ones, 管理层 the waste, 财务 the value
+const R = [M, '报表'];
+await walk('cangguan', [
+  [[...R, '库位库存金额'], 'material-report-value-list.png', 'graph'],
+  [[...R, '库龄与周转（积压）'], 'material-report-ageing-list.png', 'graph'],
+  [[...R, '缺货分析'], 'material-report-stockout-list.png', 'graph'],
+]);
+await walk('guanli', [
+  [[...R, '工单材料浪费'], 'material-report-waste-list.png', false],
+  [[...R, '师傅材料浪费'], 'material-report-waste-technician-list.png',
+    'graph'],
+  [[...R, '渗漏部位材料浪费'], 'material-report-waste-site-list.png',
+    'graph'],
+]);
+await walk('caiwu', [
+  [[...R, '库位库存金额'], 'material-report-finance-value-list.png', false],
 ]);
 await walk('diaodu', [
   [[M, '领用申请'], 'material-dispatcher-requisition-list.png', true],
