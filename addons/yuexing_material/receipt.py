@@ -63,14 +63,11 @@ class ShipmentIn(metaclass=PoolMeta):
 
     inspection_note = fields.Text("Inspection Note",
         states={'readonly': Eval('state') != 'draft'})
-    rejected_moves = fields.Function(fields.One2Many(
-            'stock.move', None, "Rejected at Inspection"),
-        'get_rejected_moves')
+    rejected_moves = fields.One2Many(
+        'stock.move', 'shipment', "Rejected at Inspection", readonly=True,
+        filter=[('inspection_rejected', '=', True)])
     photo_count = fields.Function(fields.Integer("Photos"),
         'get_photo_count')
-
-    def get_rejected_moves(self, name):
-        return [m.id for m in self.moves if m.inspection_rejected]
 
     @classmethod
     def get_photo_count(cls, shipments, name):

@@ -33,18 +33,32 @@ async function shot(page, name) {
 }
 
 async function openFirst(page) {
-  // a cell that is not a link (a link opens its record in another tab)
-  const cell = activeTab(page).locator('.treeview tbody tr').first()
-    .locator('td:not(:has(a))').nth(1);
-  await cell.dblclick();
-  await settle(page);
+  // a visible cell with text that is not a link (a link opens its record
+  // in another tab); the list may be redrawn meanwhile: retry
+  const tab = activeTab(page);
+  const cell = tab.locator('.treeview tbody tr').first()
+    .locator('td:not(:has(a)):visible').filter({ hasText: /\S/ }).first();
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await cell.dblclick({ timeout: 10000 }).catch(() => {});
+    await settle(page);
+    if (await tab.locator('.form').first().isVisible()) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error('could not open the first row');
 }
 
 async function domainTab(page, label) {
+  await settle(page);
   const link = activeTab(page).locator('.nav-tabs li')
     .filter({ hasText: label }).first();
-  await link.locator('a').click();
-  await settle(page);
+  // the tabs are drawn again when their counts arrive: retry the click
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await link.locator('a').click();
+    await settle(page);
+    if ((await link.getAttribute('class') || '').includes('active')) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`domain tab ${label} not opened`);
 }
 
 async function switchView(page) {
