@@ -4,6 +4,7 @@ from trytond.pool import PoolMeta
 EVENTS = [
     ('requisition_waiting', "Requisition Waiting Issue"),
     ('van_negative', "Van Stock Below Zero"),
+    ('loan_overdue', "Tool Loan Overdue"),
     ]
 
 
