@@ -3,6 +3,7 @@ and returned, overdue loans and their daily reminder, maintenance, and
 what each role may do."""
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
@@ -318,3 +319,32 @@ class ToolTestCase(FunctionalTestCase):
                 Loan.return_tool([Loan(li_loan.id)])
                 Maintenance.write([repair], {'description': '电机碳刷'})
             self.assertEqual(Tool(gun.id).state, 'available')
+
+    @with_transaction()
+    def test_demo_tools(self):
+        """The demo's tool room: a dozen tools, some lent (one overdue), one
+        under repair, a returned loan and a finished service"""
+        pool = Pool()
+        Demo = pool.get('yuexing.demo')
+        Tool = pool.get('yuexing.material.tool')
+        Loan = pool.get('yuexing.material.tool.loan')
+        Maintenance = pool.get('yuexing.material.tool.maintenance')
+        self.assertIn('demo_tools', [m for m, _ in Demo.steps()])
+        with material_world() as (company, _, technician, _):
+            create_technician(company, '王师傅')
+            create_technician(company, '张师傅')
+            Demo.demo_tools(SimpleNamespace(
+                    records={'company': company},
+                    report=lambda *args: None))
+            self.assertEqual(Tool.search_count([]), 12)
+            self.assertEqual(Tool.search_count([('state', '=', 'lent')]), 4)
+            self.assertEqual(
+                Tool.search_count([('state', '=', 'maintenance')]), 1)
+            self.assertEqual(Loan.search_count([('overdue', '=', True)]), 1)
+            self.assertEqual(
+                Loan.search_count([('state', '=', 'returned')]), 1)
+            self.assertEqual(Tool.search_count(
+                    [('holder', '=', technician.id)]), 2)
+            self.assertEqual(
+                [m.state for m in Maintenance.search([])],
+                ['in_progress', 'done'])
