@@ -54,7 +54,7 @@ class Tool(ServerStates, Workflow, ModelSQL, ModelView):
         help="The maker's serial number on the tool's plate.")
     kind = fields.Selection(KINDS, "Kind", required=True, sort=False)
     specification = fields.Char("Specification", strip=True,
-        help="Brand and model, e.g. 莱丹 TRIAC ST 1600W.")
+        help="Brand and model, e.g. 莱丹 1600W 热风枪.")
     purchase_date = fields.Date("Purchase Date")
     value = fields.Numeric("Value", digits=(16, 2),
         domain=['OR', ('value', '=', None), ('value', '>=', 0)],
@@ -162,6 +162,11 @@ class Tool(ServerStates, Workflow, ModelSQL, ModelView):
     @classmethod
     def search_holder(cls, name, clause):
         nested = clause[0][len(name) + 1:]
+        _, operator, value = clause[:3]
+        if not nested and value is None and operator in {'=', '!='}:
+            # held by nobody (or by someone): without (with) an open loan
+            return [('loans', 'not where' if operator == '=' else 'where',
+                    [('state', '=', 'open')])]
         return [('loans', 'where', [
                     ('state', '=', 'open'),
                     ('technician' + ('.' + nested if nested else ''),)
