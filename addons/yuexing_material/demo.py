@@ -79,6 +79,7 @@ class Demo(metaclass=PoolMeta):
             else len(steps))
         return (steps[:at] + [('demo_material_stock', "物料与库存")]
             + steps[at:] + [('demo_material_flows', "领用、退料与盘点"),
+                ('demo_purchasing', "采购与供应商"),
                 ('demo_tools', "工具管理")])
 
     @classmethod
@@ -222,6 +223,171 @@ class Demo(metaclass=PoolMeta):
         ctx.report("领用、退料与盘点", 1, 1)
 
     @classmethod
+    def demo_purchasing(cls, ctx):
+        """Suppliers with their materials, safety stock, last month's
+        purchases received with an inspection (a refused part with its
+        photo), a delivery waiting for inspection, a return to a supplier,
+        a batch expiring soon, the suppliers evaluated, and the
+        replenishment run with its message to the warehouse."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        ProductSupplier = pool.get('purchase.product_supplier')
+        OrderPoint = pool.get('stock.order_point')
+        Purchase = pool.get('purchase.purchase')
+        ShipmentIn = pool.get('stock.shipment.in')
+        Return = pool.get('stock.shipment.in.return')
+        Move = pool.get('stock.move')
+        Lot = pool.get('stock.lot')
+        Attachment = pool.get('ir.attachment')
+        Record = pool.get('yuexing.material.supplier.record')
+        Evaluation = pool.get('yuexing.material.supplier.evaluation')
+        Request = pool.get('purchase.request')
+        Template = pool.get('product.template')
+        ModelData = pool.get('ir.model.data')
+        company = ctx.records['company']
+        products = ctx.records['products']
+        goods = sorted((p for p in products.values() if p.type == 'goods'),
+            key=lambda p: p.code)
+        if not goods:
+            return
+        cls.lock_stock()
+        warehouse = pool.get('stock.location')(
+            ModelData.get_id('stock', 'location_warehouse'))
+        today = company_today()
+        day = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
+        with Transaction().set_context(company=company.id):
+            suppliers = dict(zip(SUPPLIERS, Party.create([{
+                                'name': name, 'supplier_category': category,
+                                'addresses': [('create', [{
+                                                'street': street}])],
+                                } for name, category, street, _ in
+                            SUPPLIERS.values()]), strict=True))
+            by_category = {c: suppliers[key]
+                for key, (_, _, _, categories) in SUPPLIERS.items()
+                for c in categories}
+            by_unit = {}
+            for product in goods:
+                by_unit.setdefault(product.default_uom, set()).add(
+                    product.template)
+            for unit, templates in by_unit.items():
+                Template.write(list(templates),
+                    {'purchasable': True, 'purchase_uom': unit.id})
+            ProductSupplier.create([{
+                        'template': p.template.id, 'product': p.id,
+                        'party': by_category[p.code[:2]].id,
+                        'lead_time': dt.timedelta(days=3),
+                        } for p in goods if p.code[:2] in by_category])
+            OrderPoint.create([{
+                        'product': p.id, 'type': 'purchase',
+                        'location': warehouse.id,
+                        'min_quantity': RECEIPT.get(
+                            p.default_uom.symbol, 500) * 0.1,
+                        'target_quantity': RECEIPT.get(
+                            p.default_uom.symbol, 500) * 0.4,
+                        } for p in goods])
+
+            def purchase(supplier, lines):
+                order, = Purchase.create([{
+                            'party': supplier.id,
+                            'invoice_address': supplier.addresses[0].id,
+                            'warehouse': warehouse.id,
+                            'invoice_method': 'manual',
+                            'purchase_date': day - dt.timedelta(days=5),
+                            'lines': [('create', [{
+                                            'product': products[c].id,
+                                            'quantity': q,
+                                            'unit': products[c].default_uom.id,
+                                            'unit_price': products[
+                                                c].cost_price,
+                                            'delivery_date': day,
+                                            } for c, q in lines])],
+                            }])
+                Purchase.quote([order])
+                Purchase.confirm([order])
+                Purchase.process([order])
+                return Purchase(order.id)
+
+            def shipment(order, lots=None, rejected=None):
+                moves = [m for line in order.lines for m in line.moves]
+                for move in moves:
+                    code = move.product.code
+                    if lots and code in lots:
+                        move.lot, = Lot.create([{'number': lots[code][0],
+                                    'product': move.product.id,
+                                    'expiration_date': lots[code][1]}])
+                    if rejected and code in rejected:
+                        move.rejected_quantity = rejected[code]
+                        move.reject_reason = 'quality'
+                Move.save(moves)
+                received, = ShipmentIn.create([{
+                            'supplier': order.party.id,
+                            'warehouse': warehouse.id,
+                            'warehouse_input': warehouse.input_location.id,
+                            'warehouse_storage':
+                            warehouse.storage_location.id,
+                            'planned_date': day,
+                            'reference': f'送货单 {order.number}',
+                            'incoming_moves': [
+                                ('add', [m.id for m in moves])],
+                            }])
+                return received
+
+            membrane = purchase(suppliers['membrane'], [('JC-SBS-4', 50),
+                    ('JC-APP-3', 30)])
+            coating = purchase(suppliers['coating'], [('TL-PU-1', 40),
+                    ('TL-JS-2', 30)])
+            pending = purchase(suppliers['auxiliary'], [('FZ-WFB', 200),
+                    ('MF-GT', 100)])
+            done = [shipment(membrane), shipment(coating,
+                    lots={'TL-PU-1': ('TL-PU-1-2511',
+                            today + dt.timedelta(days=20))},
+                    rejected={'TL-JS-2': 3})]
+            Attachment.create([{'name': '验收拒收照片.png',
+                        'resource': str(done[1]), 'data': DEMO_PHOTO}])
+            ShipmentIn.write(done[1:], {'inspection_note':
+                    'JS涂料3桶结皮、桶身变形，拍照拒收，已通知供应商补货。'})
+            # received on day: the moves carry the date before they are done
+            Move.write([m for s in done for m in s.incoming_moves],
+                {'effective_date': day})
+            ShipmentIn.write(done, {'effective_date': day})
+            ShipmentIn.receive(done)
+            done = ShipmentIn.browse(done)
+            Move.write([m for s in done for m in s.inventory_moves],
+                {'effective_date': day})
+            ShipmentIn.do(done)
+            # the membrane supplier came on time, the coating one two days
+            # after the promised date
+            ShipmentIn.write(done[1:], {'planned_date':
+                    day - dt.timedelta(days=2)})
+            shipment(pending)
+            # a return of coatings the site found spoiled
+            returned = purchase(suppliers['coating'], [('TL-PU-1', -2)])
+            Return.wait(list(returned.shipment_returns))
+
+            Record.create([{'supplier': s.id, 'date': d, 'kind': k,
+                        'description': text} for s, d, k, text in [
+                        (suppliers['membrane'], day - dt.timedelta(days=40),
+                            'contract', '签订2027年度卷材供货框架协议，'
+                            '月结30天，到货48小时内。'),
+                        (suppliers['coating'], day + dt.timedelta(days=1),
+                            'quality', 'JS涂料一批结皮，拒收3桶，'
+                            '供应商承诺一周内补货。'),
+                        (suppliers['coating'], day + dt.timedelta(days=8),
+                            'complaint', '聚氨酯涂料现场开桶变质，退货2桶。'),
+                        (suppliers['auxiliary'], day - dt.timedelta(days=3),
+                            'negotiation',
+                            '无纺布单价由2.8元/㎡谈至2.6元/㎡。'),
+                        ]])
+            evaluations = Evaluation.evaluate_period(day.replace(day=1),
+                today.replace(day=1) - dt.timedelta(days=1))
+            Evaluation.confirm([e for e in evaluations
+                    if e.score is not None])
+            with Transaction().set_user(0):
+                Request.generate_requests()
+            Lot.warn_expiring()
+        ctx.report("采购与供应商", len(suppliers), len(suppliers))
+
+    @classmethod
     def demo_tools(cls, ctx):
         """The tool room: a dozen tools with their serial numbers, some lent
         to technicians (the demo 师傅 holds two, one of them overdue), one
@@ -314,3 +480,21 @@ class Demo(metaclass=PoolMeta):
             Maintenance.start([repair, service])
             Maintenance.finish([service])
         ctx.report("工具管理", len(tools), len(tools))
+
+
+# key: (name, category, street, material code prefixes supplied)
+SUPPLIERS = {
+    'membrane': ("上海东雨防水材料有限公司", 'main',
+        "上海市嘉定区安亭镇墨玉南路1018号", ['JC']),
+    'coating': ("苏州科润建材贸易有限公司", 'main',
+        "江苏省苏州市吴中区越溪街道吴中大道2588号", ['TL', 'DL']),
+    'auxiliary': ("上海恒固建筑辅材商行", 'auxiliary',
+        "上海市闵行区七宝镇漕宝路3366号", ['FZ', 'MF']),
+    'tools': ("杭州匠工工具设备有限公司", 'tools',
+        "浙江省杭州市余杭区仓前街道文一西路1500号", []),
+    }
+# a 1×1 PNG: the demo's photo of the refused goods
+DEMO_PHOTO = bytes.fromhex(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000'
+    '1f15c4890000000d49444154789c6360f8cfc0f01f0005000201'
+    'a5f3b1d90000000049454e44ae426082')

@@ -4,6 +4,8 @@ from trytond.pool import PoolMeta
 EVENTS = [
     ('requisition_waiting', "Requisition Waiting Issue"),
     ('van_negative', "Van Stock Below Zero"),
+    ('replenish_needed', "Replenishment Requested"),
+    ('batch_expiring', "Batches Expiring"),
     ('loan_overdue', "Tool Loan Overdue"),
     ]
 

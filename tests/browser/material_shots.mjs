@@ -1,6 +1,8 @@
 // Screenshots of 物料与库存 as 仓管, 财务 and 调度 see them (requisitions,
 // stock by location, vans, stocktaking, transfers, moves, safety stock,
-// unit conversions); fails on an error dialog or a page error.
+// unit conversions, purchasing: plan, orders, receipts, returns, suppliers,
+// evaluations, cooperation records, expiring batches); fails on an error
+// dialog or a page error.
 //   node tests/browser/material_shots.mjs <url> <db> <out dir>
 import {
   launch, login, openMenu, settle, activeTab, noErrorDialog, trackRequests,
@@ -59,6 +61,20 @@ await walk('cangguan', [
   [[M, '库存移动'], 'material-move-list.png', false],
   [[M, '安全库存'], 'material-order-point-list.png', false],
   [[M, '配置', '单位换算'], 'material-unit-conversion-list.png', false],
+]);
+const P = [M, '采购管理'];
+await walk('cangguan', [
+  [[...P, '采购计划'], 'purchase-request-list.png', true],
+  [[...P, '采购订单'], 'purchase-order-list.png', true],
+  [[...P, '到货验收'], 'purchase-receipt-list.png', true],
+  [[...P, '采购退货'], 'purchase-return-list.png', true],
+  [[...P, '供应商'], 'purchase-supplier-list.png', true],
+  [[...P, '供应商评估'], 'purchase-evaluation-list.png', true],
+  [[...P, '合作记录'], 'purchase-record-list.png', false],
+  [[M, '临期批次'], 'material-lot-expiring-list.png', true],
+]);
+await walk('caiwu', [
+  [[...P, '供应商评估'], 'purchase-finance-evaluation-list.png', false],
 ]);
 await walk('caiwu', [
   [[M, '库存盘点'], 'material-finance-inventory-list.png', true],
