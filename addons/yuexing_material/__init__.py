@@ -4,4 +4,4 @@ returns per work order, on-site consumption booked as stock moves at cost,
 and stocktaking with approval. Classes are registered in tryton.cfg."""
 
 # The JSON endpoints register on trytond.wsgi.app when the module is loaded.
-from . import routes  # noqa: E402,F401
+from . import routes, tool_routes  # noqa: E402,F401

@@ -85,7 +85,8 @@ class Demo(metaclass=PoolMeta):
             else len(steps))
         return (steps[:at] + [('demo_material_stock', "物料与库存")]
             + steps[at:] + [('demo_material_flows', "领用、退料与盘点"),
-                ('demo_purchasing', "采购与供应商")])
+                ('demo_purchasing', "采购与供应商"),
+                ('demo_tools', "工具管理")])
 
     @classmethod
     def demo_work_orders(cls, ctx):
@@ -397,6 +398,100 @@ class Demo(metaclass=PoolMeta):
                 Request.generate_requests()
             Lot.warn_expiring()
         ctx.report("采购与供应商", len(suppliers), len(suppliers))
+
+    @classmethod
+    def demo_tools(cls, ctx):
+        """The tool room: a dozen tools with their serial numbers, some lent
+        to technicians (the demo 师傅 holds two, one of them overdue), one
+        under repair, the history of a returned loan and a service."""
+        pool = Pool()
+        Tool = pool.get('yuexing.material.tool')
+        Loan = pool.get('yuexing.material.tool.loan')
+        Maintenance = pool.get('yuexing.material.tool.maintenance')
+        Employee = pool.get('company.employee')
+        company = ctx.records['company']
+        technicians = Employee.search([('is_technician', '=', True)],
+            order=[('id', 'ASC')], limit=4)
+        if len(technicians) < 3:
+            return
+        today = company_today()
+        rows = [
+            ('热风焊枪', 'welding', '莱丹 TRIAC ST 1600W', 'LD-TS-2301187',
+                '3200', 420),
+            ('卷材焊接机', 'welding', '莱丹 VARIMAT V2', 'LD-VM-2209045',
+                '38000', 800),
+            ('红外热像仪', 'detection', 'FLIR E8-XT', 'FL-E8-63941027',
+                '21500', 380),
+            ('漏水检测仪', 'detection', '德国 Sewerin AQUAPHON A200',
+                'SW-A200-118734', '16800', 650),
+            ('湿度检测仪', 'detection', '德图 testo 606-2', 'TT-606-40221983',
+                '1350', 300),
+            ('高压灌浆机', 'grouting', '999型 高压灌浆机 1.2kW',
+                'GJ999-2024-0386', '1680', 500),
+            ('高压灌浆机', 'grouting', '999型 高压灌浆机 1.2kW',
+                'GJ999-2024-0391', '1680', 500),
+            ('电锤', 'power', '博世 GBH 2-26', 'BOSCH-GBH-7731520', '980',
+                700),
+            ('角磨机', 'power', '博世 GWS 700', 'BOSCH-GWS-5520913', '420',
+                600),
+            ('角磨机', 'power', '牧田 9553B', 'MKT-9553-881274', '460', 200),
+            ('铝合金人字梯', 'access', '3.2米 加厚人字梯', 'TZ-32-2023-017',
+                '650', 900),
+            ('伸缩梯', 'access', '6米 单面伸缩梯', 'TZ-60-2022-004', '1200',
+                1000),
+            ]
+        with Transaction().set_context(company=company.id):
+            tools = Tool.create([{
+                        'name': name, 'kind': kind, 'specification': spec,
+                        'serial_number': serial, 'value': Decimal(value),
+                        'purchase_date': today - dt.timedelta(days=days),
+                        'location_note': '工具间 A 架' if kind in {
+                            'welding', 'detection'} else '工具间 B 架',
+                        'company': company.id,
+                        } for name, kind, spec, serial, value, days in rows])
+            # (tool, technician, lent days ago, returned): the demo 师傅
+            # (first technician) holds the heat gun and an overdue meter
+            loans = [(0, 0, 2, False), (4, 0, 12, False), (2, 1, 1, False),
+                (5, 2, 3, False), (7, 1, 20, True)]
+            made = Loan.create([{
+                        'tool': tools[t].id,
+                        'technician': technicians[e].id,
+                        'company': company.id,
+                        'note': '屋面渗漏排查' if t in {2, 4} else '施工用',
+                        } for t, e, _, _ in loans])
+            Loan.lend(made)
+            days = Loan.loan_days()
+            now = dt.datetime.now()
+            to_write = []
+            for loan, (_, _, ago, _) in zip(made, loans, strict=True):
+                to_write.extend(([loan], {
+                            'lent_at': now - dt.timedelta(days=ago),
+                            'due_date': today - dt.timedelta(days=ago)
+                            + dt.timedelta(days=days),
+                            }))
+            Loan.write(*to_write)
+            returned = [l for l, row in zip(made, loans, strict=True)
+                if row[3]]
+            Loan.write(returned, {'return_condition': 'good',
+                    'return_note': '已清理钻头'})
+            Loan.return_tool(returned)
+            # the leak detector's probe is being repaired; the welding
+            # machine had its yearly service
+            repair, service = Maintenance.create([{
+                        'tool': tools[3].id, 'kind': 'repair',
+                        'date': today - dt.timedelta(days=2),
+                        'description': '听漏探头接触不良，返厂检修',
+                        'cost': Decimal('580'),
+                        'done_by': 'Sewerin 上海服务站',
+                        }, {
+                        'tool': tools[1].id, 'kind': 'service',
+                        'date': today - dt.timedelta(days=40),
+                        'description': '年度保养：更换加热芯、校准温控',
+                        'cost': Decimal('1200'), 'done_by': '莱丹华东服务中心',
+                        }])
+            Maintenance.start([repair, service])
+            Maintenance.finish([service])
+        ctx.report("工具管理", len(tools), len(tools))
 
 
 # key: (name, category, street, material code prefixes supplied)

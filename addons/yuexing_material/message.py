@@ -6,6 +6,7 @@ EVENTS = [
     ('van_negative', "Van Stock Below Zero"),
     ('replenish_needed', "Replenishment Requested"),
     ('batch_expiring', "Batches Expiring"),
+    ('loan_overdue', "Tool Loan Overdue"),
     ]
 
 
