@@ -1,8 +1,9 @@
 // Screenshots of 物料与库存 as 仓管, 财务 and 调度 see them (requisitions,
 // stock by location, vans, stocktaking, transfers, moves, safety stock,
 // unit conversions, purchasing: plan, orders, receipts, returns, suppliers,
-// evaluations, cooperation records, expiring batches, the 报表 lists and
-// graphs); fails on an error dialog or a page error.
+// evaluations, cooperation records, expiring batches, tools, loans and
+// maintenance, the 报表 lists and graphs); fails on an error dialog or a
+// page error.
 //   node tests/browser/material_shots.mjs <url> <db> <out dir>
 import {
   launch, login, openMenu, settle, activeTab, noErrorDialog, trackRequests,
@@ -105,6 +106,13 @@ await walk('cangguan', [
   [[...P, '供应商评估'], 'material-purchase-evaluation-list.png', true, '全部'],
   [[...P, '合作记录'], 'material-purchase-record-list.png', false],
   [[M, '临期批次'], 'material-lot-expiring-list.png', true],
+]);
+const T = [M, '工具管理'];
+await walk('cangguan', [
+  [[...T, '工具'], 'material-tool-list.png', true, '全部'],
+  [[...T, '工具借还'], 'material-tool-loan-list.png', true, '借出中'],
+  [[...T, '工具借还'], 'material-tool-overdue-list.png', false, '逾期未还'],
+  [[...T, '工具维修'], 'material-tool-maintenance-list.png', true],
 ]);
 await walk('caiwu', [
   [[...P, '供应商评估'], 'material-purchase-finance-evaluation-list.png', false],
