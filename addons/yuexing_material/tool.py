@@ -207,6 +207,20 @@ class Tool(ServerStates, Workflow, ModelSQL, ModelView):
                 tool=self.rec_name, state=state_label(self)))
 
     @classmethod
+    def locked_available(cls, records, twice):
+        """The tools of records (loans, maintenances) locked and each in
+        stock; twice(record, tool) is the error for a tool asked twice."""
+        tools = cls.locked([r.tool for r in records])
+        seen = set()
+        for record in records:
+            tool = tools[record.tool.id]
+            if tool.id in seen:
+                raise twice(record, tool)
+            seen.add(tool.id)
+            tool.check_available()
+        return tools
+
+    @classmethod
     def locked(cls, tools):
         """The tools read again after locking their rows: concurrent
         lendings of one tool wait for each other (the transaction restarts
@@ -323,17 +337,11 @@ class Maintenance(ServerStates, Workflow, ModelSQL, ModelView):
                 raise MaterialError(gettext(
                         'yuexing_material.msg_tool_maintenance_started',
                         maintenance=maintenance.rec_name))
-        tools = Tool.locked([m.tool for m in maintenances])
-        seen = set()
-        for maintenance in maintenances:
-            tool = tools[maintenance.tool.id]
-            if tool.id in seen:
-                raise MaterialError(gettext(
-                        'yuexing_material.msg_tool_not_available',
-                        tool=tool.rec_name, state=state_label(
-                            tool, 'maintenance')))
-            seen.add(tool.id)
-            tool.check_available()
+        tools = Tool.locked_available(maintenances,
+            lambda m, tool: MaterialError(gettext(
+                    'yuexing_material.msg_tool_not_available',
+                    tool=tool.rec_name,
+                    state=state_label(tool, 'maintenance'))))
         Tool.send_to_maintenance(list(tools.values()))
         cls._start(maintenances)
 

@@ -177,17 +177,11 @@ class Loan(ServerStates, Workflow, ModelSQL, ModelView):
                 raise MaterialError(gettext(
                         'yuexing_material.msg_tool_loan_not_draft',
                         loan=loan.rec_name))
-        tools = Tool.locked([l.tool for l in loans])
-        seen = set()
-        for loan in loans:
-            tool = tools[loan.tool.id]
-            if tool.id in seen:
-                raise MaterialError(gettext(
-                        'yuexing_material.msg_tool_lent_to',
-                        tool=tool.rec_name,
-                        technician=loan.technician.rec_name))
-            seen.add(tool.id)
-            tool.check_available()
+        tools = Tool.locked_available(loans,
+            lambda loan, tool: MaterialError(gettext(
+                    'yuexing_material.msg_tool_lent_to',
+                    tool=tool.rec_name,
+                    technician=loan.technician.rec_name)))
         Tool.lend(list(tools.values()))
         cls._lend(loans)
 

@@ -98,6 +98,22 @@ def deliver(supplier, product, quantity, price, day, planned, rejected=0):
     return ShipmentIn(shipment.id)
 
 
+def take_out(product, quantity):
+    "Quantity of product leaves the warehouse for an order (done)."
+    pool = Pool()
+    Move = pool.get('stock.move')
+    company, = pool.get('company.company').search([], limit=1)
+    warehouse, _, consumption = locations()
+    move, = Move.create([{
+                'product': product.id, 'quantity': quantity,
+                'unit': product.default_uom.id,
+                'from_location': warehouse.id,
+                'to_location': consumption.id,
+                'unit_price': Decimal('100'),
+                'currency': company.currency.id, 'company': company.id}])
+    Move.do([move])
+
+
 class PurchasingTestCase(FunctionalTestCase):
     "Purchasing: inspection, returns, supplier evaluation, alerts"
     module = 'yuexing_material'
@@ -215,7 +231,6 @@ class PurchasingTestCase(FunctionalTestCase):
         OrderPoint = pool.get('stock.order_point')
         Request = pool.get('purchase.request')
         Message = pool.get('yuexing.message')
-        Move = pool.get('stock.move')
         with material_world() as (company, _, technician, membrane):
             keeper = create_user('cangguan', ['group_warehouse'], company)
             warehouse, _, consumption = locations()
@@ -227,15 +242,7 @@ class PurchasingTestCase(FunctionalTestCase):
                         'location': ref('stock.location_warehouse'),
                         'min_quantity': 5, 'target_quantity': 30,
                         }])
-            out, = Move.create([{
-                        'product': membrane.id, 'quantity': 17,
-                        'unit': membrane.default_uom.id,
-                        'from_location': warehouse.id,
-                        'to_location': consumption.id,
-                        'unit_price': Decimal('100'),
-                        'currency': company.currency.id,
-                        'company': company.id}])
-            Move.do([out])
+            take_out(membrane, 17)
             Request.generate_requests()
             request, = Request.search([('product', '=', membrane.id)])
             self.assertEqual(request.quantity, 27)
@@ -281,15 +288,7 @@ class PurchasingTestCase(FunctionalTestCase):
                             }])
                 with Transaction().set_context(_skip_warnings=True):
                     Move.do([move])
-            used, = Move.create([{
-                        'product': coating.id, 'quantity': 5,
-                        'unit': coating.default_uom.id,
-                        'from_location': warehouse.id,
-                        'to_location': consumption.id,
-                        'unit_price': Decimal('100'),
-                        'currency': company.currency.id,
-                        'company': company.id}])
-            Move.do([used])
+            take_out(coating, 5)
             # 15 left: 10 of the new batch, 5 of the old one (10 days)
             self.assertEqual(Lot.expiring_in_stock(days=30), [(old, 5)])
             self.assertEqual(Lot.expiring_in_stock(days=5), [])
@@ -300,15 +299,7 @@ class PurchasingTestCase(FunctionalTestCase):
             self.assertNotIn('PU-2511', message.body)
 
             # 8 used more: all 7 left are the new batch's, nothing to warn
-            more, = Move.create([{
-                        'product': coating.id, 'quantity': 8,
-                        'unit': coating.default_uom.id,
-                        'from_location': warehouse.id,
-                        'to_location': consumption.id,
-                        'unit_price': Decimal('100'),
-                        'currency': company.currency.id,
-                        'company': company.id}])
-            Move.do([more])
+            take_out(coating, 8)
             self.assertEqual(Lot.expiring_in_stock(days=30), [])
 
     @with_transaction()
@@ -317,7 +308,6 @@ class PurchasingTestCase(FunctionalTestCase):
         pool = Pool()
         OrderPoint = pool.get('stock.order_point')
         ProductSupplier = pool.get('purchase.product_supplier')
-        Move = pool.get('stock.move')
         Template = pool.get('product.template')
         with material_world() as (company, _, _, membrane):
             warehouse, _, consumption = locations()
@@ -335,15 +325,7 @@ class PurchasingTestCase(FunctionalTestCase):
                         'location': ref('stock.location_warehouse'),
                         'min_quantity': 1, 'target_quantity': 2,
                         } for p in [membrane, cloth]])
-            out, = Move.create([{
-                        'product': membrane.id, 'quantity': 18,
-                        'unit': membrane.default_uom.id,
-                        'from_location': warehouse.id,
-                        'to_location': consumption.id,
-                        'unit_price': Decimal('100'),
-                        'currency': company.currency.id,
-                        'company': company.id}])
-            Move.do([out])
+            take_out(membrane, 18)
             OrderPoint.forecast([point, idle])
             # 18 / 90 = 0.2 a day; (5 lead + 7 safety) × 0.2 = 2.4 → 3;
             # + 30 days × 0.2 = 6
