@@ -5,28 +5,11 @@ from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.yuexing_base.company_date import company_id, company_today  # noqa: F401
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import StockShortage
-
-
-def company_id():
-    "The company of the context, else the (only) company."
-    Company = Pool().get('company.company')
-    company = Transaction().context.get('company')
-    if not company:
-        companies = Company.search([], limit=1, order=[('id', 'ASC')])
-        company = companies[0].id if companies else None
-    return company
-
-
-def company_today():
-    """Today in the company's time zone, also when the context names no
-    company (a cron, a script): Shanghai's date is not UTC's after 16:00."""
-    Date = Pool().get('ir.date')
-    with Transaction().set_context(company=company_id()):
-        return Date.today()
 
 
 class Location(metaclass=PoolMeta):
