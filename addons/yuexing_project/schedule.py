@@ -125,7 +125,7 @@ class Work(metaclass=PoolMeta):
                 labels = self.fields_get([start_name, end_name])
                 raise ScheduleError(gettext(
                         'yuexing_project.msg_end_before_start',
-                        task=self.rec_name,
+                        task=self.name,
                         end=labels[end_name]['string'],
                         start=labels[start_name]['string']))
 
@@ -140,7 +140,7 @@ class Work(metaclass=PoolMeta):
                 cycle = nx.find_cycle(graph)
             except nx.NetworkXNoCycle:
                 continue
-            names = dict((t.id, t.rec_name) for t in tasks)
+            names = {t.id: t.name for t in tasks}
             chain = [names[a] for a, _ in cycle] + [names[cycle[0][0]]]
             raise ScheduleError(gettext(
                     'yuexing_project.msg_task_cycle',
