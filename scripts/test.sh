@@ -146,6 +146,13 @@ browser_smoke() {
             yx_smoke tests/artifacts
         status=$?
     fi
+    # 项目管理 as 项目经理, 财务, 管理层 and 调度 see it
+    if [ $status = 0 ]; then
+        rm -f tests/artifacts/project-*.png
+        node tests/browser/project_shots.mjs "http://127.0.0.1:$port/" \
+            yx_smoke tests/artifacts
+        status=$?
+    fi
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     [ $status = 0 ] || tail -20 "$dir/server.log"
     rm -rf "$dir"

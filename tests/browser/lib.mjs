@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 // Helpers to drive the Tryton web client (sao) with playwright-core.
 import { chromium } from 'playwright-core';
 
@@ -241,4 +242,82 @@ export async function failStage(page, browser, errors, file, name, error) {
   if (errors.length) console.error('page errors:', errors.join('; '));
   await browser.close();
   process.exit(1);
+}
+
+// A walk through menus with a screenshot of each list (and of its first
+// record's form or its graph), as a role sees them; fails on an error
+// dialog. entries: [menu labels, file name, open ('graph', true, false),
+// domain tab label].
+export function walker(browser, url, db, out, errors) {
+  async function session(user) {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    trackRequests(page);
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await login(page, url, db, user, 'yuexing2026');
+    return page;
+  }
+
+  async function shot(page, name) {
+    await settle(page);
+    await page.waitForTimeout(800);
+    await noErrorDialog(page);
+    const file = join(out, name);
+    await page.screenshot({ path: file });
+    console.log('saved', file);
+  }
+
+  async function openFirst(page) {
+    // a visible cell with text that is not a link (a link opens its record
+    // in another tab); the list may be redrawn meanwhile: retry
+    const tab = activeTab(page);
+    const cell = tab.locator('.treeview tbody tr').first()
+      .locator('td:not(:has(a)):visible').filter({ hasText: /\S/ }).first();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await cell.dblclick({ timeout: 10000 }).catch(() => {});
+      await settle(page);
+      if (await tab.locator('.form').first().isVisible()) return;
+      await page.waitForTimeout(500);
+    }
+    throw new Error('could not open the first row');
+  }
+
+  async function domainTab(page, label) {
+    await settle(page);
+    const link = activeTab(page).locator('.nav-tabs li')
+      .filter({ hasText: label }).first();
+    // the tabs are drawn again when their counts arrive: retry the click
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await link.locator('a').click();
+      await settle(page);
+      if ((await link.getAttribute('class') || '').includes('active')) return;
+      await page.waitForTimeout(500);
+    }
+    throw new Error(`domain tab ${label} not opened`);
+  }
+
+  async function switchView(page) {
+    await activeTab(page).locator(
+      'button#switch_').first().click();
+    await settle(page);
+  }
+
+  async function walk(user, entries) {
+    const page = await session(user);
+    for (const [menu, name, open, tab] of entries) {
+      await openMenu(page, menu);
+      if (tab) await domainTab(page, tab);
+      await shot(page, name);
+      if (open === 'graph') {
+        await switchView(page);
+        await shot(page, name.replace('-list', '-graph'));
+      } else if (open) {
+        await openFirst(page);
+        await shot(page, name.replace('-list', '-form'));
+      }
+    }
+    await page.close();
+  }
+
+
+  return { session, shot, walk, openFirst, domainTab };
 }

@@ -5,85 +5,15 @@
 // maintenance, the 报表 lists and graphs); fails on an error dialog or a
 // page error.
 //   node tests/browser/material_shots.mjs <url> <db> <out dir>
-import {
-  launch, login, openMenu, settle, activeTab, noErrorDialog, trackRequests,
-} from './lib.mjs';
+import { launch, walker } from './lib.mjs';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 
 const [url, db, out] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 const browser = await launch();
 const errors = [];
 
-async function session(user) {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  trackRequests(page);
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await login(page, url, db, user, 'yuexing2026');
-  return page;
-}
-
-async function shot(page, name) {
-  await settle(page);
-  await page.waitForTimeout(800);
-  await noErrorDialog(page);
-  const file = join(out, name);
-  await page.screenshot({ path: file });
-  console.log('saved', file);
-}
-
-async function openFirst(page) {
-  // a visible cell with text that is not a link (a link opens its record
-  // in another tab); the list may be redrawn meanwhile: retry
-  const tab = activeTab(page);
-  const cell = tab.locator('.treeview tbody tr').first()
-    .locator('td:not(:has(a)):visible').filter({ hasText: /\S/ }).first();
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    await cell.dblclick({ timeout: 10000 }).catch(() => {});
-    await settle(page);
-    if (await tab.locator('.form').first().isVisible()) return;
-    await page.waitForTimeout(500);
-  }
-  throw new Error('could not open the first row');
-}
-
-async function domainTab(page, label) {
-  await settle(page);
-  const link = activeTab(page).locator('.nav-tabs li')
-    .filter({ hasText: label }).first();
-  // the tabs are drawn again when their counts arrive: retry the click
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    await link.locator('a').click();
-    await settle(page);
-    if ((await link.getAttribute('class') || '').includes('active')) return;
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`domain tab ${label} not opened`);
-}
-
-async function switchView(page) {
-  await activeTab(page).locator(
-    'button#switch_').first().click();
-  await settle(page);
-}
-
-async function walk(user, entries) {
-  const page = await session(user);
-  for (const [menu, name, open, tab] of entries) {
-    await openMenu(page, menu);
-    if (tab) await domainTab(page, tab);
-    await shot(page, name);
-    if (open === 'graph') {
-      await switchView(page);
-      await shot(page, name.replace('-list', '-graph'));
-    } else if (open) {
-      await openFirst(page);
-      await shot(page, name.replace('-list', '-form'));
-    }
-  }
-  await page.close();
-}
+const { walk } = walker(browser, url, db, out, errors);
 
 const M = '物料与库存';
 await walk('cangguan', [

@@ -10,14 +10,21 @@ from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
 from trytond.modules.yuexing_base.tests.tools import (
-    FunctionalTestCase, acting_as, create_user, rolled_back_on_error)
+    FunctionalTestCase,
+    acting_as,
+    create_user,
+    rolled_back_on_error,
+)
 from trytond.modules.yuexing_workorder.tests.tools import (
-    company_and_customer, create_order, create_technician)
+    company_and_customer,
+    create_order,
+    create_technician,
+)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from .tools import START, confirm_budget, create_project
+from .tools import confirm_budget, create_project
 
 D = dt.date
 
@@ -243,7 +250,8 @@ class ProjectTestCase(FunctionalTestCase):
         Cost = pool.get('yuexing.work_order.cost')
         Analysis = pool.get('yuexing.project.cost_analysis')
         today = pool.get('ir.date').today()
-        plan = [('基层处理', 10, [], False), ('涂料施工', 10, ['基层处理'], False)]
+        plan = [('基层处理', 10, [], False),
+            ('涂料施工', 10, ['基层处理'], False)]
         project, tasks = self.make(
             start=today - dt.timedelta(days=10), plan=plan)
         with set_company(self.company):
