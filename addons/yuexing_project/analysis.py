@@ -18,7 +18,8 @@ class CostAnalysis(ModelSQL, ModelView):
     project = fields.Many2One(
         'project.work', "Project", required=True, readonly=True)
     category = fields.Selection(CATEGORIES, "Category", readonly=True)
-    category_string = category.translated('category')
+    category_name = fields.Function(
+        fields.Char("Category"), 'get_category_name')
     budget = fields.Numeric("Budget", digits=(16, 2), readonly=True)
     actual = fields.Numeric("Actual Cost", digits=(16, 2), readonly=True)
     variance = fields.Numeric(
@@ -31,6 +32,12 @@ class CostAnalysis(ModelSQL, ModelView):
         cls.__access__.add('project')
         cls._order = [
             ('project', 'DESC'), ('category', 'ASC'), ('id', 'ASC')]
+
+    def get_category_name(self, name):
+        "The category's label, for the graph's axis."
+        selection = dict(self.fields_get(['category'])['category'][
+                'selection'])
+        return selection.get(self.category, self.category)
 
     @classmethod
     def table_query(cls):

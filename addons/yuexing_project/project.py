@@ -214,6 +214,8 @@ class Work(ApprovalMixin, Workflow, metaclass=PoolMeta):
         Line = pool.get('yuexing.project.budget.line')
         budget, line = Budget.__table__(), Line.__table__()
         amounts = dict.fromkeys([w.id for w in works])
+        if not amounts:
+            return amounts
         cursor = Transaction().connection.cursor()
         cursor.execute(*budget.join(line, condition=line.budget == budget.id
                 ).select(budget.project, Sum(line.amount),
@@ -232,6 +234,8 @@ class Work(ApprovalMixin, Workflow, metaclass=PoolMeta):
         WorkOrder = pool.get('yuexing.work_order')
         Cost = pool.get('yuexing.work_order.cost')
         order, cost = WorkOrder.__table__(), Cost.__table__()
+        if not project_ids:
+            return {}
         columns = [order.project] + ([cost.kind] if by_category else [])
         cursor = Transaction().connection.cursor()
         cursor.execute(*order.join(cost, condition=cost.work_order == order.id

@@ -6,9 +6,10 @@ from decimal import Decimal
 from trytond.modules.company.tests import set_company
 from trytond.modules.yuexing_base.tests.api_tools import ApiTestCase
 from trytond.modules.yuexing_base.tests.tools import (
-    create_customer, create_user)
-from trytond.modules.yuexing_workorder.tests.tools import (
-    company_and_customer)
+    create_customer,
+    create_user,
+)
+from trytond.modules.yuexing_workorder.tests.tools import company_and_customer
 from trytond.pool import Pool
 
 from .tools import confirm_budget, create_project
